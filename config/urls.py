@@ -1,0 +1,13 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+
+from common.views import healthz
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="incidents:incident-list"), name="home"),
+    path("", include("incidents.urls")),
+    path("accounts/", include("accounts.urls")),
+    path("admin/", admin.site.urls),
+    path("healthz/", healthz, name="healthz"),
+]

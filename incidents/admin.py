@@ -1,0 +1,70 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import (
+    RESPONSE_MOVES,
+    Factor,
+    Incident,
+    Organization,
+    RootCause,
+    Source,
+    TimelineEvent,
+    response_score,
+)
+
+
+class TimelineInline(admin.TabularInline):
+    model = TimelineEvent
+    extra = 0
+
+
+@admin.register(Incident)
+class IncidentAdmin(SimpleHistoryAdmin):
+    list_display = ("title", "organization", "team", "origin", "visibility", "occurred_on",
+                    "primary_cause", "severity", "status", "archived_at")
+    list_filter = ("origin", "visibility", "platform", "severity", "status", "primary_cause")
+    search_fields = ("title", "summary", "organization__name")
+    list_select_related = ("organization", "team", "primary_cause")
+    autocomplete_fields = ("organization",)
+    filter_horizontal = ("contributing_causes", "factors", "sources")
+    readonly_fields = ("public_id", "response_score", "created_at", "updated_at")
+    inlines = [TimelineInline]
+    date_hierarchy = "occurred_on"
+
+    def save_model(self, request, obj, form, change):
+        # Admin edits bypass the service, so derive the score here the same way.
+        obj.response_score = response_score({m: getattr(obj, m) for m in RESPONSE_MOVES})
+        super().save_model(request, obj, form, change)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # archive instead: nothing is lost
+
+
+@admin.register(Organization)
+class OrganizationAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "industry")
+    search_fields = ("name", "slug")
+    prepopulated_fields = {"slug": ("name",)}
+
+
+@admin.register(RootCause)
+class RootCauseAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "slug", "taxonomy_version", "is_active")
+
+
+@admin.register(Factor)
+class FactorAdmin(admin.ModelAdmin):
+    list_display = ("name", "slug", "is_active")
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ("url", "kind", "platform", "created_at")
+    search_fields = ("url", "title")
+    list_filter = ("kind", "platform")
+
+
+@admin.register(TimelineEvent)
+class TimelineEventAdmin(SimpleHistoryAdmin):
+    list_display = ("incident", "at", "kind", "text")
+    list_select_related = ("incident",)

@@ -1,0 +1,104 @@
+"""The incident list's filters, shared by the browser list and (later) the API."""
+
+from datetime import timedelta
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+
+from .models import (
+    Incident,
+    Organization,
+    Origin,
+    Platform,
+    RootCause,
+    Severity,
+    Status,
+    Visibility,
+    severity_rank_expression,
+)
+from .selectors import incident_search
+
+PERIODS = {"30d": timedelta(days=30), "90d": timedelta(days=90), "12m": timedelta(days=365)}
+ORDERINGS = {
+    "-occurred_on": ("-occurred_on", "-created_at"),
+    "occurred_on": ("occurred_on", "created_at"),
+    "-severity": ("-severity_rank", "-occurred_on"),
+    "severity": ("severity_rank", "-occurred_on"),
+    "-created_at": ("-created_at",),
+    "created_at": ("created_at",),
+}
+
+
+class IncidentFilter(django_filters.FilterSet):
+    """Filters by the same names the API and CSV use."""
+
+    q = django_filters.CharFilter(method="filter_q", label="Search")
+    origin = django_filters.ChoiceFilter(choices=Origin.choices, empty_label="Own and external")
+    visibility = django_filters.ChoiceFilter(choices=Visibility.choices,
+                                             empty_label="Any visibility")
+    platform = django_filters.ChoiceFilter(choices=Platform.choices, empty_label="Any platform")
+    cause = django_filters.ModelChoiceFilter(
+        queryset=RootCause.objects.all(), to_field_name="slug", method="filter_cause",
+        empty_label="Any cause", label="Cause",
+    )
+    primary_cause = django_filters.ModelChoiceFilter(
+        queryset=RootCause.objects.all(), to_field_name="slug", empty_label="Any primary cause",
+    )
+    severity = django_filters.ChoiceFilter(choices=Severity.choices, empty_label="Any severity")
+    status = django_filters.ChoiceFilter(choices=Status.choices, empty_label="Any status")
+    organization = django_filters.ModelChoiceFilter(
+        queryset=Organization.objects.all(), to_field_name="slug", label="Organisation",
+        empty_label="Any organisation",
+    )
+    period = django_filters.ChoiceFilter(
+        choices=[("30d", "Last 30 days"), ("90d", "Last 90 days"), ("12m", "Last 12 months")],
+        method="filter_period", empty_label="Any time",
+    )
+    occurred_after = django_filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
+    occurred_before = django_filters.DateFilter(field_name="occurred_on", lookup_expr="lte")
+    archived = django_filters.BooleanFilter(method="filter_archived", label="Archived")
+    sort = django_filters.ChoiceFilter(
+        method="filter_sort", empty_label="Relevance / newest first",
+        choices=[
+            ("-occurred_on", "Newest first"), ("occurred_on", "Oldest first"),
+            ("-severity", "Most severe first"), ("severity", "Least severe first"),
+            ("-created_at", "Recently logged"),
+        ],
+    )
+
+    class Meta:
+        model = Incident
+        fields: list[str] = []
+
+    def filter_q(self, queryset, name, value):
+        return incident_search(queryset, value)
+
+    def filter_cause(self, queryset, name, value):
+        contributing = Incident.contributing_causes.through.objects.filter(
+            rootcause=value
+        ).values("incident_id")
+        return queryset.filter(Q(primary_cause=value) | Q(pk__in=contributing))
+
+    def filter_period(self, queryset, name, value):
+        since = timezone.localdate() - PERIODS[value]
+        return queryset.filter(occurred_on__gte=since)
+
+    def filter_archived(self, queryset, name, value):
+        return queryset  # applied in filter_queryset: active incidents unless asked
+
+    def filter_sort(self, queryset, name, value):
+        return queryset  # applied in filter_queryset, after every filter
+
+    def filter_queryset(self, queryset):
+        data = self.form.cleaned_data
+        queryset = queryset.archived() if data.get("archived") else queryset.active()
+        queryset = super().filter_queryset(queryset)
+        sort = data.get("sort")
+        if sort in ("severity", "-severity"):
+            queryset = queryset.annotate(severity_rank=severity_rank_expression())
+        if sort in ORDERINGS:
+            return queryset.order_by(*ORDERINGS[sort])
+        if data.get("q") and "rank" in queryset.query.annotations:
+            return queryset.order_by("-rank", "-occurred_on")
+        return queryset.order_by("-occurred_on", "-created_at")

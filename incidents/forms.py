@@ -1,0 +1,193 @@
+"""Browser forms for incidents. They parse and validate; services do the writing."""
+
+import uuid
+import zoneinfo
+
+from django import forms
+from django.core.validators import URLValidator
+from django.utils import timezone
+
+from accounts.models import Team
+
+from .models import (
+    Actor,
+    Context,
+    Factor,
+    Incident,
+    Origin,
+    Platform,
+    RootCause,
+    Severity,
+    Source,
+    Status,
+    TimelineEvent,
+    Visibility,
+    platform_from_url,
+)
+
+http_url = URLValidator(schemes=["http", "https"],
+                        message="Enter a web address starting with http:// or https://.")
+
+
+class HttpURLField(forms.URLField):
+    """A link that must be http(s); javascript:, ftp: and friends are refused."""
+
+    default_validators = [http_url]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("assume_scheme", "https")
+        kwargs.setdefault("max_length", 1000)
+        super().__init__(**kwargs)
+
+
+class CauseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: RootCause) -> str:
+        return f"{obj.name} — {obj.description}"
+
+
+def _team_today(team: Team | None):
+    tz = zoneinfo.ZoneInfo(team.timezone) if team else timezone.get_current_timezone()
+    return timezone.localdate(timezone=tz)
+
+
+class IncidentLogForm(forms.Form):
+    """The quick form: enough to log a failure in under a minute; the rest is on the edit page."""
+
+    team = forms.ModelChoiceField(queryset=Team.objects.none(), empty_label=None)
+    title = forms.CharField(max_length=200, widget=forms.TextInput(
+        attrs={"placeholder": "e.g. Brand hashtag flooded with complaints", "autofocus": True}))
+    organization = forms.CharField(
+        label="Organisation", max_length=200,
+        help_text="Pick a known organisation or type a new name.",
+        widget=forms.TextInput(attrs={"list": "organization-options", "autocomplete": "off"}),
+    )
+    link = HttpURLField(label="Link", required=False,
+                        help_text="The post, a screenshot or an article about it.")
+    platform = forms.ChoiceField(
+        choices=[("", "Guess from the link")] + Platform.choices, required=False)
+    occurred_on = forms.DateField(label="Occurred on",
+                                  widget=forms.DateInput(attrs={"type": "date"}))
+    summary = forms.CharField(label="What happened", required=False, widget=forms.Textarea(
+        attrs={"rows": 4}), help_text="Markdown is allowed.")
+    primary_cause = CauseChoiceField(queryset=RootCause.objects.filter(is_active=True),
+                                     to_field_name="slug", empty_label="Choose the main cause…")
+    origin = forms.ChoiceField(choices=Origin.choices, initial=Origin.OWN,
+                               widget=forms.RadioSelect)
+    idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, teams=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
+        self.fields["occurred_on"].initial = timezone.localdate
+        self.fields["idempotency_key"].initial = uuid.uuid4
+
+    def clean_occurred_on(self):
+        value = self.cleaned_data["occurred_on"]
+        if value > _team_today(self.cleaned_data.get("team")):
+            raise forms.ValidationError("That date is in the future.")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("platform") and "platform" not in self.errors:
+            guessed = platform_from_url(cleaned.get("link") or "")
+            if guessed:
+                cleaned["platform"] = guessed
+            else:
+                self.add_error("platform", "Choose the platform, or paste a link to guess it.")
+        return cleaned
+
+
+class IncidentEditForm(forms.ModelForm):
+    """Every field of an incident."""
+
+    organization_name = forms.CharField(
+        label="Organisation", max_length=200,
+        widget=forms.TextInput(attrs={"list": "organization-options", "autocomplete": "off"}))
+    primary_cause = CauseChoiceField(queryset=RootCause.objects.all(), to_field_name="slug")
+    contributing_causes = forms.ModelMultipleChoiceField(
+        queryset=RootCause.objects.all(), to_field_name="slug", required=False,
+        widget=forms.CheckboxSelectMultiple)
+    factors = forms.ModelMultipleChoiceField(
+        queryset=Factor.objects.filter(is_active=True), to_field_name="slug", required=False,
+        widget=forms.CheckboxSelectMultiple)
+    context = forms.MultipleChoiceField(choices=Context.choices, required=False,
+                                        widget=forms.CheckboxSelectMultiple)
+
+    class Meta:
+        model = Incident
+        fields = [
+            "title", "organization_name", "origin", "visibility", "platform", "occurred_on",
+            "summary", "status", "severity", "primary_cause", "contributing_causes", "factors",
+            "context", "actor", "detected_at", "resolved_at",
+            "acknowledged", "apologized", "explained_fix", "asked_for_help",
+            "deleted_silently", "defensive", "blamed_others",
+        ]
+        widgets = {
+            "occurred_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "detected_at": forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                               format="%Y-%m-%dT%H:%M"),
+            "resolved_at": forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                               format="%Y-%m-%dT%H:%M"),
+            "summary": forms.Textarea(attrs={"rows": 8}),
+            "origin": forms.RadioSelect,
+            "visibility": forms.RadioSelect,
+        }
+        labels = {"summary": "What happened"}
+        help_texts = {
+            "visibility": "Shared library incidents can be read by every team here.",
+            "summary": "Markdown is allowed.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["organization_name"].initial = self.instance.organization.name
+            self.fields["context"].initial = self.instance.context
+
+    def clean_occurred_on(self):
+        value = self.cleaned_data["occurred_on"]
+        if value > _team_today(self.instance.team if self.instance.pk else None):
+            raise forms.ValidationError("That date is in the future.")
+        return value
+
+    def clean(self):
+        cleaned = super().clean()
+        detected, resolved = cleaned.get("detected_at"), cleaned.get("resolved_at")
+        if detected and resolved and resolved < detected:
+            self.add_error("resolved_at", "Resolved can't be before it was detected.")
+        return cleaned
+
+    def service_data(self) -> dict:
+        """What incident_update takes, from the cleaned form."""
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields
+                if name != "organization_name"}
+        data["organization_name"] = self.cleaned_data["organization_name"]
+        return data
+
+
+class SourceForm(forms.Form):
+    url = HttpURLField(label="Link")
+    kind = forms.ChoiceField(choices=Source.Kind.choices, initial=Source.Kind.ARTICLE)
+    title = forms.CharField(max_length=300, required=False)
+
+
+class TimelineEventForm(forms.Form):
+    at = forms.DateTimeField(label="When", widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}))
+    kind = forms.ChoiceField(choices=TimelineEvent.Kind.choices,
+                             initial=TimelineEvent.Kind.NOTE)
+    text = forms.CharField(max_length=500, label="What happened then")
+    url = HttpURLField(label="Link", required=False)
+
+    def clean_at(self):
+        value = self.cleaned_data["at"]
+        if value > timezone.now():
+            raise forms.ValidationError("That time is in the future.")
+        return value
+
+
+__all__ = [
+    "Actor", "IncidentEditForm", "IncidentLogForm", "SourceForm", "Status", "TimelineEventForm",
+    "Severity", "Visibility",
+]

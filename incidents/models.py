@@ -1,0 +1,333 @@
+"""Social-media failures, the organisations that had them, and why they happened."""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from common.models import PublicModel
+
+# What full-text search reads; the GIN index is built on exactly this expression.
+SEARCH_CONFIG = "english"
+SEARCH_VECTOR = SearchVector("title", "summary", config=SEARCH_CONFIG)
+
+
+class Platform(models.TextChoices):
+    TWITTER = "twitter", "X / Twitter"
+    FACEBOOK = "facebook", "Facebook"
+    INSTAGRAM = "instagram", "Instagram"
+    YOUTUBE = "youtube", "YouTube"
+    TIKTOK = "tiktok", "TikTok"
+    LINKEDIN = "linkedin", "LinkedIn"
+    REDDIT = "reddit", "Reddit"
+    THREADS = "threads", "Threads"
+    BLUESKY = "bluesky", "Bluesky"
+    MASTODON = "mastodon", "Mastodon"
+    WEIBO = "weibo", "Weibo"
+    WEBSITE = "website", "Website"
+    TV = "tv", "TV"
+    OTHER = "other", "Other"
+
+
+# Hosts whose posts identify the platform; any other http(s) host is a website.
+PLATFORM_HOSTS = {
+    "twitter.com": Platform.TWITTER, "x.com": Platform.TWITTER, "t.co": Platform.TWITTER,
+    "facebook.com": Platform.FACEBOOK, "fb.com": Platform.FACEBOOK, "fb.watch": Platform.FACEBOOK,
+    "instagram.com": Platform.INSTAGRAM,
+    "youtube.com": Platform.YOUTUBE, "youtu.be": Platform.YOUTUBE,
+    "tiktok.com": Platform.TIKTOK,
+    "linkedin.com": Platform.LINKEDIN, "lnkd.in": Platform.LINKEDIN,
+    "reddit.com": Platform.REDDIT, "redd.it": Platform.REDDIT,
+    "threads.net": Platform.THREADS, "threads.com": Platform.THREADS,
+    "bsky.app": Platform.BLUESKY,
+    "mastodon.social": Platform.MASTODON, "mastodon.online": Platform.MASTODON,
+    "weibo.com": Platform.WEIBO, "weibo.cn": Platform.WEIBO,
+}
+
+
+def platform_from_url(url: str) -> str | None:
+    """The platform a link points at, judged from its host; None when it is not a web link."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    host = parts.hostname.lower()
+    labels = host.split(".")
+    for i in range(len(labels) - 1):
+        platform = PLATFORM_HOSTS.get(".".join(labels[i:]))
+        if platform:
+            return platform
+    return Platform.WEBSITE
+
+
+class Organization(models.Model):
+    """A brand or body whose social-media failure is recorded; shared by every team."""
+
+    name = models.CharField(max_length=200, unique=True)
+    slug = models.SlugField(max_length=200, unique=True)
+    aliases = models.JSONField(default=list, blank=True)
+    industry = models.CharField(max_length=100, blank=True)
+    website = models.URLField(blank=True)
+    handles = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("incidents:organization-detail", kwargs={"slug": self.slug})
+
+
+class RootCause(models.Model):
+    """One category of the shared root-cause taxonomy (DESIGN section 3)."""
+
+    code = models.CharField(max_length=8, unique=True)
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    prevention = models.TextField(blank=True)
+    taxonomy_version = models.PositiveSmallIntegerField(default=1)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Factor(models.Model):
+    """A contributing factor that made a failure possible or worse."""
+
+    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Visibility(models.TextChoices):
+    TEAM = "team", "Team only"
+    LIBRARY = "library", "Shared library"
+
+
+class Origin(models.TextChoices):
+    OWN = "own", "Our own"
+    EXTERNAL = "external", "Another organisation's"
+
+
+class Status(models.TextChoices):
+    OPEN = "open", "Open"
+    MONITORING = "monitoring", "Monitoring"
+    CLOSED = "closed", "Closed"
+
+
+class Severity(models.TextChoices):
+    LOW = "low", "Low"
+    MEDIUM = "medium", "Medium"
+    HIGH = "high", "High"
+    CRITICAL = "critical", "Critical"
+
+
+SEVERITY_RANK = {Severity.LOW: 1, Severity.MEDIUM: 2, Severity.HIGH: 3, Severity.CRITICAL: 4}
+
+
+def severity_rank_expression() -> models.Case:
+    """Severity as a number in SQL, so lists can sort by it (low 1 … critical 4)."""
+    return models.Case(
+        *(models.When(severity=value, then=rank) for value, rank in SEVERITY_RANK.items()),
+        output_field=models.IntegerField(),
+    )
+
+
+class Context(models.TextChoices):
+    TRAGEDY = "tragedy", "Tragedy"
+    ANNIVERSARY = "anniversary", "Anniversary"
+    OWN_CRISIS = "own-crisis", "Own crisis"
+    POLITICAL = "political", "Political"
+    OTHER = "other", "Other"
+
+
+class Actor(models.TextChoices):
+    IN_HOUSE = "in-house", "In-house team"
+    AGENCY = "agency", "Agency"
+    INTERN = "intern", "Intern"
+    EXECUTIVE = "executive", "Executive"
+    EMPLOYEE = "employee", "Employee"
+    ATTACKER = "attacker", "Attacker"
+    AUTOMATION = "automation", "Automation"
+    IMPERSONATOR = "impersonator", "Impersonator"
+    UNKNOWN = "unknown", "Unknown"
+
+
+POSITIVE_MOVES = ("acknowledged", "apologized", "explained_fix", "asked_for_help")
+NEGATIVE_MOVES = ("deleted_silently", "defensive", "blamed_others")
+RESPONSE_MOVES = POSITIVE_MOVES + NEGATIVE_MOVES
+
+
+def response_score(moves: dict[str, bool]) -> int:
+    """0–4: one point per owning move (acknowledge, apologise, explain the fix, ask for help),
+    one off per damaging move (silent deletion, defensiveness, blaming others)."""
+    score = sum(bool(moves.get(m)) for m in POSITIVE_MOVES)
+    score -= sum(bool(moves.get(m)) for m in NEGATIVE_MOVES)
+    return max(0, min(4, score))
+
+
+class IncidentQuerySet(models.QuerySet):
+    def for_user(self, user) -> "IncidentQuerySet":
+        """The one door: incidents of the user's teams, plus every team's library incidents."""
+        if not user.is_authenticated:
+            return self.none()
+        from accounts.models import Membership
+
+        own_teams = Membership.objects.filter(user=user).values("team_id")
+        return self.filter(Q(team_id__in=own_teams) | Q(visibility=Visibility.LIBRARY))
+
+    def active(self) -> "IncidentQuerySet":
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self) -> "IncidentQuerySet":
+        return self.filter(archived_at__isnull=False)
+
+
+class Source(models.Model):
+    """A link backing one or more incidents: the post, a screenshot, an article, an archive."""
+
+    class Kind(models.TextChoices):
+        POST = "post", "Original post"
+        SCREENSHOT = "screenshot", "Screenshot"
+        ARTICLE = "article", "Article"
+        ARCHIVE = "archive", "Archived copy"
+        RESPONSE = "response", "Brand response"
+
+    url = models.URLField(max_length=1000, unique=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.ARTICLE)
+    title = models.CharField(max_length=300, blank=True)
+    captured_at = models.DateTimeField(null=True, blank=True)
+    platform = models.CharField(max_length=12, choices=Platform.choices, default=Platform.WEBSITE)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.title or self.url
+
+
+class Incident(PublicModel):
+    """One social-media failure, own or another organisation's, with its causes and response."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="incidents")
+    visibility = models.CharField(max_length=8, choices=Visibility.choices,
+                                  default=Visibility.TEAM)
+    origin = models.CharField(max_length=8, choices=Origin.choices, default=Origin.OWN)
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT,
+                                     related_name="incidents")
+    title = models.CharField(max_length=200)
+    summary = models.TextField("what happened", blank=True)
+    platform = models.CharField(max_length=12, choices=Platform.choices)
+    occurred_on = models.DateField()
+    detected_at = models.DateTimeField(null=True, blank=True)
+    first_response_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    severity = models.CharField(max_length=8, choices=Severity.choices, default=Severity.MEDIUM)
+    primary_cause = models.ForeignKey(RootCause, on_delete=models.PROTECT,
+                                      related_name="primary_incidents")
+    contributing_causes = models.ManyToManyField(RootCause, blank=True,
+                                                 related_name="contributing_incidents")
+    factors = models.ManyToManyField(Factor, blank=True, related_name="incidents")
+    context = models.JSONField(default=list, blank=True)
+    actor = models.CharField(max_length=12, choices=Actor.choices, default=Actor.UNKNOWN)
+    acknowledged = models.BooleanField(default=False)
+    apologized = models.BooleanField(default=False)
+    explained_fix = models.BooleanField("explained the fix", default=False)
+    asked_for_help = models.BooleanField(default=False)
+    deleted_silently = models.BooleanField(default=False)
+    defensive = models.BooleanField(default=False)
+    blamed_others = models.BooleanField(default=False)
+    response_score = models.PositiveSmallIntegerField(default=0, editable=False)
+    sources = models.ManyToManyField(Source, blank=True, related_name="incidents")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, related_name="+")
+    archived_at = models.DateTimeField(null=True, blank=True)
+    # Set from the form's one-time token so that a double-submitted form creates one incident.
+    idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+
+    history = HistoricalRecords(m2m_fields=[contributing_causes, factors, sources],
+                                excluded_fields=["idempotency_key"])
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_on", "-created_at"]
+        indexes = [
+            models.Index(fields=["team", "occurred_on"], name="incident_team_occurred"),
+            models.Index(fields=["visibility", "occurred_on"], name="incident_vis_occurred"),
+            models.Index(fields=["organization", "occurred_on"], name="incident_org_occurred"),
+            # Created on PostgreSQL only (see migration 0002); SQLite searches without it.
+            GinIndex(SEARCH_VECTOR, name="incident_search"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("incidents:incident-detail", kwargs={"public_id": self.public_id})
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def context_labels(self) -> list[str]:
+        labels = dict(Context.choices)
+        return [labels.get(c, c) for c in self.context]
+
+
+class TimelineEvent(models.Model):
+    """A dated moment in an incident: the post, detection, press, response, apology, fix."""
+
+    class Kind(models.TextChoices):
+        POSTED = "posted", "Posted"
+        DETECTED = "detected", "Detected"
+        ESCALATED = "escalated", "Escalated"
+        PRESS = "press", "Press coverage"
+        RESPONSE = "response", "Public response"
+        APOLOGY = "apology", "Apology"
+        FIX = "fix", "Fix"
+        NOTE = "note", "Note"
+
+    RESPONSE_KINDS = (Kind.RESPONSE, Kind.APOLOGY)
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="timeline")
+    at = models.DateTimeField()
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.NOTE)
+    text = models.CharField(max_length=500)
+    url = models.URLField(max_length=1000, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"

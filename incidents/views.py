@@ -1,0 +1,275 @@
+"""Incident pages. Views parse input, call a selector or service, and render."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.current import current_membership
+from accounts.models import Team
+
+from . import selectors, services
+from .filters import IncidentFilter
+from .forms import IncidentEditForm, IncidentLogForm, SourceForm, TimelineEventForm
+from .history import incident_history
+from .models import Incident, TimelineEvent, platform_from_url
+
+PAGE_SIZE = 25
+
+
+def writable_teams(user):
+    return Team.objects.filter(
+        memberships__user=user, memberships__role__in=services.WRITE_ROLES
+    ).order_by("name")
+
+
+def apply_errors(form, error: ValidationError) -> None:
+    """Put a service's ValidationError beside the fields it names (or above the form)."""
+    if hasattr(error, "error_dict"):
+        for name, errors in error.error_dict.items():
+            form.add_error(name if name in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _list_page(request: HttpRequest, queryset, template: str, extra: dict) -> HttpResponse:
+    # Always bound (an empty query string too) so the default filters and order apply.
+    filterset = IncidentFilter(request.GET, queryset=queryset)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {"filter": filterset, "page": page, "filtered": _is_filtered(request), **extra}
+    if request.htmx and request.htmx.target == "incident-results":
+        return render(request, "incidents/partials/incident_results.html", context)
+    return render(request, template, context)
+
+
+def _is_filtered(request: HttpRequest) -> bool:
+    return any(value for key, value in request.GET.items() if key not in ("page", "sort"))
+
+
+@login_required
+@require_GET
+def incident_list(request: HttpRequest) -> HttpResponse:
+    queryset = selectors.incident_list(user=request.user, include_archived=True)
+    return _list_page(request, queryset, "incidents/incident_list.html", {"scope": "incidents"})
+
+
+@login_required
+@require_GET
+def library(request: HttpRequest) -> HttpResponse:
+    queryset = selectors.library_list(user=request.user, include_archived=True)
+    return _list_page(request, queryset, "incidents/library.html", {"scope": "library"})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_log(request: HttpRequest) -> HttpResponse:
+    teams = writable_teams(request.user)
+    membership = current_membership(request)
+    if not teams.exists():
+        raise PermissionDenied("Viewers can read incidents but not log them.")
+    form = IncidentLogForm(request.POST or None, teams=teams,
+                           initial={"team": membership.team if membership else None})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            incident, created = services.incident_create(
+                user=request.user,
+                team=data["team"],
+                title=data["title"],
+                organization_name=data["organization"],
+                platform=data["platform"],
+                occurred_on=data["occurred_on"],
+                primary_cause=data["primary_cause"],
+                summary=data["summary"],
+                origin=data["origin"],
+                source_url=data["link"],
+                idempotency_key=data["idempotency_key"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            if created:
+                messages.success(request, "Incident logged. Add the details whenever you can.")
+            return redirect(incident)
+    return render(request, "incidents/incident_log.html", {
+        "form": form,
+        "organizations": _organization_names(request.user),
+        "single_team": teams.count() == 1,
+    })
+
+
+@login_required
+@require_GET
+def incident_similar(request: HttpRequest) -> HttpResponse:
+    """The "looks like…" panel of the log form, and the platform guessed from the link."""
+    form = IncidentLogForm(request.GET)
+    form.is_valid()  # partial input: use whatever parses
+    data = form.cleaned_data
+    matches = selectors.incident_possible_duplicates(
+        user=request.user,
+        organization_name=request.GET.get("organization", ""),
+        occurred_on=data.get("occurred_on"),
+        url=data.get("link") or "",
+    )
+    response = render(request, "incidents/partials/similar.html", {"matches": matches})
+    guessed = platform_from_url(data.get("link") or "")
+    if guessed:
+        response["HX-Trigger"] = json.dumps({"platform-guessed": {"value": guessed}})
+    return response
+
+
+def _organization_names(user) -> list[str]:
+    return list(selectors.organization_list(user=user).values_list("name", flat=True))
+
+
+def _detail_context(request: HttpRequest, incident: Incident) -> dict:
+    can_write = services.can_write_team(request.user, incident.team)
+    return {
+        "incident": incident,
+        "can_write": can_write,
+        "history": incident_history(incident),
+        "source_form": SourceForm(),
+        "timeline_form": TimelineEventForm(),
+    }
+
+
+@login_required
+@require_GET
+def incident_detail(request: HttpRequest, public_id) -> HttpResponse:
+    incident = selectors.incident_get(user=request.user, public_id=public_id)
+    return render(request, "incidents/incident_detail.html", _detail_context(request, incident))
+
+
+def _writable_incident(request: HttpRequest, public_id) -> Incident:
+    incident = selectors.incident_get(user=request.user, public_id=public_id)
+    services.require_writer(request.user, incident.team)
+    return incident
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def incident_edit(request: HttpRequest, public_id) -> HttpResponse:
+    incident = _writable_incident(request, public_id)
+    form = IncidentEditForm(request.POST or None, instance=incident)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.incident_update(user=request.user, incident=incident,
+                                     data=form.service_data())
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Incident saved.")
+            return redirect(incident)
+    return render(request, "incidents/incident_edit.html", {
+        "form": form, "incident": incident,
+        "organizations": _organization_names(request.user),
+    })
+
+
+@login_required
+@require_POST
+def incident_archive(request: HttpRequest, public_id) -> HttpResponse:
+    incident = _writable_incident(request, public_id)
+    services.incident_archive(user=request.user, incident=incident)
+    messages.success(request, "Incident archived. It is out of lists and search; restore it "
+                              "here at any time.")
+    return redirect(incident)
+
+
+@login_required
+@require_POST
+def incident_restore(request: HttpRequest, public_id) -> HttpResponse:
+    incident = _writable_incident(request, public_id)
+    services.incident_restore(user=request.user, incident=incident)
+    messages.success(request, "Incident restored.")
+    return redirect(incident)
+
+
+def _section(request, incident_public_id, template, **extra) -> HttpResponse:
+    """Re-render one section of the incident page for htmx (a plain POST goes back to the page).
+
+    Form errors come back with status 200 so that htmx swaps them in beside the fields.
+    """
+    incident = selectors.incident_get(user=request.user, public_id=incident_public_id)
+    if request.htmx:
+        return render(request, template, {**_detail_context(request, incident), **extra})
+    for form in extra.values():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect(incident)
+
+
+@login_required
+@require_POST
+def source_add(request: HttpRequest, public_id) -> HttpResponse:
+    incident = _writable_incident(request, public_id)
+    form = SourceForm(request.POST)
+    if form.is_valid():
+        try:
+            services.source_add(user=request.user, incident=incident, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return _section(request, public_id, "incidents/partials/sources.html")
+    return _section(request, public_id, "incidents/partials/sources.html", source_form=form)
+
+
+@login_required
+@require_POST
+def source_remove(request: HttpRequest, public_id, source_id: int) -> HttpResponse:
+    incident = _writable_incident(request, public_id)
+    source = incident.sources.filter(pk=source_id).first()
+    if source is None:
+        return HttpResponse("That link is not a source of this incident.", status=404)
+    services.source_remove(user=request.user, incident=incident, source=source)
+    return _section(request, public_id, "incidents/partials/sources.html")
+
+
+@login_required
+@require_POST
+def timeline_add(request: HttpRequest, public_id) -> HttpResponse:
+    incident = _writable_incident(request, public_id)
+    form = TimelineEventForm(request.POST)
+    if form.is_valid():
+        try:
+            services.timeline_event_add(user=request.user, incident=incident, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return _section(request, public_id, "incidents/partials/timeline.html")
+    return _section(request, public_id, "incidents/partials/timeline.html", timeline_form=form)
+
+
+@login_required
+@require_POST
+def timeline_remove(request: HttpRequest, public_id, event_id: int) -> HttpResponse:
+    incident = _writable_incident(request, public_id)
+    event = TimelineEvent.objects.filter(pk=event_id, incident=incident).first()
+    if event is None:
+        return HttpResponse("That entry is not on this incident's timeline.", status=404)
+    services.timeline_event_remove(user=request.user, event=event)
+    return _section(request, public_id, "incidents/partials/timeline.html")
+
+
+@login_required
+@require_GET
+def organization_list(request: HttpRequest) -> HttpResponse:
+    text = request.GET.get("q", "")
+    organizations = selectors.organization_list(user=request.user, text=text)
+    page = Paginator(organizations, 50).get_page(request.GET.get("page"))
+    return render(request, "incidents/organization_list.html", {"page": page, "q": text})
+
+
+@login_required
+@require_GET
+def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    organization = selectors.organization_get(user=request.user, slug=slug)
+    incidents = selectors.incident_list(user=request.user).filter(organization=organization)
+    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "incidents/organization_detail.html",
+                  {"organization": organization, "page": page})
