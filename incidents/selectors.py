@@ -32,10 +32,17 @@ def incident_search(queryset: QuerySet[Incident], text: str) -> QuerySet[Inciden
         return queryset
     if connection.vendor == "postgresql":
         query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-        orgs = Organization.objects.filter(name__icontains=text).values("pk")
+        # Resolved first (a short list) so the planner can OR two index scans: the GIN
+        # full-text index and the organisation index.
+        org_ids = list(
+            Organization.objects.filter(name__icontains=text).values_list("pk", flat=True)
+        )
+        matches = Q(document=query)
+        if org_ids:
+            matches |= Q(organization_id__in=org_ids)
         return queryset.alias(document=SEARCH_VECTOR).annotate(
             rank=SearchRank(SEARCH_VECTOR, query)
-        ).filter(Q(document=query) | Q(organization_id__in=orgs))
+        ).filter(matches)
     for word in text.split():
         queryset = queryset.filter(
             Q(title__icontains=word) | Q(summary__icontains=word)

@@ -1,0 +1,103 @@
+"""Shared fixtures: four people (a team's manager, member and viewer, and an outsider from
+another team), their teams, and the rule for tests that need real services.
+
+Tests that need Chromium or PostgreSQL skip on a newcomer's machine that lacks them, saying
+what to install; with CI=true such a skip is a failure, so CI always runs them.
+"""
+
+import os
+import shutil
+
+import pytest
+from django.db import connection
+
+from accounts.models import Role
+
+from .factories import IncidentFactory, MembershipFactory, TeamFactory, UserFactory
+
+PASSWORD = "correct-horse-battery"
+CHROMIUM = "/usr/bin/chromium"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def require(available: bool, what: str) -> None:
+    """Skip (or, in CI, fail) a test whose real service is missing."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"CI must run this test, but {what}", pytrace=False)
+    pytest.skip(what)
+
+
+@pytest.fixture
+def postgres(db):
+    require(connection.vendor == "postgresql",
+            "it needs PostgreSQL: set DATABASE_URL=postgres://… (see README)")
+
+
+@pytest.fixture
+def redis_url(settings):
+    require(bool(settings.REDIS_URL),
+            "it needs Redis: set REDIS_URL=redis://127.0.0.1:6379/0 (see README)")
+    return settings.REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    require(shutil.which(CHROMIUM) is not None,
+            f"it needs Chromium at {CHROMIUM}: apt-get install chromium")
+    return CHROMIUM
+
+
+@pytest.fixture
+def team(db):
+    return TeamFactory(name="Comms", slug="comms")
+
+
+@pytest.fixture
+def other_team(db):
+    return TeamFactory(name="Elsewhere", slug="elsewhere")
+
+
+def _person(team, role, email):
+    return MembershipFactory(team=team, role=role, user=UserFactory(email=email)).user
+
+
+@pytest.fixture
+def manager(team):
+    return _person(team, Role.MANAGER, "manager@example.com")
+
+
+@pytest.fixture
+def member(team):
+    return _person(team, Role.MEMBER, "member@example.com")
+
+
+@pytest.fixture
+def viewer(team):
+    return _person(team, Role.VIEWER, "viewer@example.com")
+
+
+@pytest.fixture
+def outsider(other_team):
+    return _person(other_team, Role.MANAGER, "outsider@example.com")
+
+
+@pytest.fixture
+def private_incident(team, member):
+    """An own incident visible to its team only."""
+    return IncidentFactory(team=team, created_by=member, visibility="team",
+                           title="Private slip about the spring sale")
+
+
+@pytest.fixture
+def library_incident(other_team, outsider):
+    """Another team's incident shared in the library."""
+    return IncidentFactory(team=other_team, created_by=outsider, visibility="library",
+                           origin="external", title="Shared hashtag hijack")
+
+
+@pytest.fixture
+def outsider_private_incident(other_team, outsider):
+    return IncidentFactory(team=other_team, created_by=outsider, visibility="team",
+                           title="Elsewhere's secret misstep")
