@@ -36,9 +36,11 @@ from django.test import Client  # noqa: E402
 from accounts.models import Membership, Role, Team, User  # noqa: E402
 from incidents.models import Incident, Organization, RootCause  # noqa: E402
 
-WORDS = ("hashtag hijacked apology campaign tweet deleted intern scheduled post tragedy "
-         "anniversary backlash screenshot account hacked bot customer refund viral video "
-         "stereotype cultural agency launch").split()
+WORDS = [
+    "hashtag", "hijacked", "apology", "campaign", "tweet", "deleted", "intern", "scheduled",
+    "post", "tragedy", "anniversary", "backlash", "screenshot", "account", "hacked", "bot",
+    "customer", "refund", "viral", "video", "stereotype", "cultural", "agency", "launch",
+]
 
 
 def build(n: int) -> User:
@@ -52,8 +54,10 @@ def build(n: int) -> User:
     if have >= n:
         return user
     rng = random.Random(42)
-    orgs = [Organization.objects.get_or_create(slug=f"brand-{i}", defaults={"name": f"Brand {i}"})[0]
-            for i in range(500)]
+    orgs = [
+        Organization.objects.get_or_create(slug=f"brand-{i}", defaults={"name": f"Brand {i}"})[0]
+        for i in range(500)
+    ]
     causes = list(RootCause.objects.all())
     start = date(2010, 1, 1)
     batch = []

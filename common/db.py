@@ -3,11 +3,11 @@
 from django.db import migrations
 
 
-class AddIndexOnPostgres(migrations.AddIndex):
-    """AddIndex that builds the index only on PostgreSQL (e.g. a GIN full-text index).
+class RunSQLOnPostgres(migrations.RunSQL):
+    """RunSQL that runs only on PostgreSQL, e.g. to build a GIN full-text index.
 
-    The index stays in the model state everywhere, so makemigrations sees no change; SQLite
-    simply has no such index and searches without it.
+    Such an index stays out of the model state on purpose: SQLite rebuilds a table from the
+    model state whenever a migration alters it, and would then try to build the GIN index too.
     """
 
     def database_forwards(self, app_label, schema_editor, from_state, to_state):

@@ -17,7 +17,7 @@ from .models import (
     Visibility,
     severity_rank_expression,
 )
-from .selectors import incident_search
+from .selectors import incident_search, organization_list
 
 PERIODS = {"30d": timedelta(days=30), "90d": timedelta(days=90), "12m": timedelta(days=365)}
 ORDERINGS = {
@@ -53,13 +53,16 @@ class IncidentFilter(django_filters.FilterSet):
     )
     period = django_filters.ChoiceFilter(
         choices=[("30d", "Last 30 days"), ("90d", "Last 90 days"), ("12m", "Last 12 months")],
-        method="filter_period", empty_label="Any time",
+        method="filter_period", empty_label="Any time", label="Period",
     )
     occurred_after = django_filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
     occurred_before = django_filters.DateFilter(field_name="occurred_on", lookup_expr="lte")
-    archived = django_filters.BooleanFilter(method="filter_archived", label="Archived")
+    archived = django_filters.ChoiceFilter(
+        choices=[("true", "Archived only")], empty_label="Active only", label="Archived",
+        method="filter_archived",
+    )
     sort = django_filters.ChoiceFilter(
-        method="filter_sort", empty_label="Relevance / newest first",
+        method="filter_sort", empty_label="Best match, then newest", label="Sort by",
         choices=[
             ("-occurred_on", "Newest first"), ("occurred_on", "Oldest first"),
             ("-severity", "Most severe first"), ("severity", "Least severe first"),
@@ -70,6 +73,13 @@ class IncidentFilter(django_filters.FilterSet):
     class Meta:
         model = Incident
         fields: list[str] = []
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            # Offer only organisations the reader can see an incident of: a name logged in
+            # another team's private incident stays private.
+            self.filters["organization"].queryset = organization_list(user=user)
 
     def filter_q(self, queryset, name, value):
         return incident_search(queryset, value)

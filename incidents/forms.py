@@ -4,7 +4,6 @@ import uuid
 import zoneinfo
 
 from django import forms
-from django.core.validators import URLValidator
 from django.utils import timezone
 
 from accounts.models import Team
@@ -22,17 +21,16 @@ from .models import (
     Status,
     TimelineEvent,
     Visibility,
+    http_url_validator,
     platform_from_url,
 )
-
-http_url = URLValidator(schemes=["http", "https"],
-                        message="Enter a web address starting with http:// or https://.")
 
 
 class HttpURLField(forms.URLField):
     """A link that must be http(s); javascript:, ftp: and friends are refused."""
 
-    default_validators = [http_url]
+    default_validators = [http_url_validator]
+    default_error_messages = {"invalid": http_url_validator.message}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("assume_scheme", "https")

@@ -92,10 +92,10 @@ def _names_for(records) -> dict:
 
 
 def _entry(newer, older, names) -> HistoryEntry:
+    if older is None:  # the first record: logged in one step, with or without its link
+        return HistoryEntry(at=newer.history_date, user=newer.history_user, action="logged it")
     action = {"+": "logged it", "~": "changed", "-": "deleted"}[newer.history_type]
     entry = HistoryEntry(at=newer.history_date, user=newer.history_user, action=action)
-    if older is None:
-        return entry
     for model_field in Incident._meta.concrete_fields:
         attname = model_field.attname
         if model_field.name in SKIPPED or attname in SKIPPED:

@@ -3,8 +3,8 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.postgres.indexes import GinIndex
 from django.contrib.postgres.search import SearchVector
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -13,7 +13,8 @@ from simple_history.models import HistoricalRecords
 
 from common.models import PublicModel
 
-# What full-text search reads; the GIN index is built on exactly this expression.
+# What full-text search reads. Migration 0001 builds a GIN index on exactly this expression,
+# on PostgreSQL only (common.db.RunSQLOnPostgres); SQLite searches without it.
 SEARCH_CONFIG = "english"
 SEARCH_VECTOR = SearchVector("title", "summary", config=SEARCH_CONFIG)
 
@@ -49,6 +50,11 @@ PLATFORM_HOSTS = {
     "mastodon.social": Platform.MASTODON, "mastodon.online": Platform.MASTODON,
     "weibo.com": Platform.WEIBO, "weibo.cn": Platform.WEIBO,
 }
+
+
+http_url_validator = URLValidator(
+    schemes=["http", "https"], message="Enter a web address starting with http:// or https://."
+)
 
 
 def platform_from_url(url: str) -> str | None:
@@ -265,10 +271,10 @@ class Incident(PublicModel):
     response_score = models.PositiveSmallIntegerField(default=0, editable=False)
     sources = models.ManyToManyField(Source, blank=True, related_name="incidents")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, related_name="+")
+                                   null=True, blank=True, related_name="+")
     archived_at = models.DateTimeField(null=True, blank=True)
     # Set from the form's one-time token so that a double-submitted form creates one incident.
-    idempotency_key = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
 
     history = HistoricalRecords(m2m_fields=[contributing_causes, factors, sources],
                                 excluded_fields=["idempotency_key"])
@@ -283,8 +289,11 @@ class Incident(PublicModel):
             models.Index(fields=["team", "occurred_on"], name="incident_team_occurred"),
             models.Index(fields=["visibility", "occurred_on"], name="incident_vis_occurred"),
             models.Index(fields=["organization", "occurred_on"], name="incident_org_occurred"),
-            # Created on PostgreSQL only (see migration 0002); SQLite searches without it.
-            GinIndex(SEARCH_VECTOR, name="incident_search"),
+        ]
+        constraints = [
+            # Per team: the key comes from the browser, so it must never reach another team's.
+            models.UniqueConstraint(fields=["team", "idempotency_key"],
+                                    name="incident_unique_team_idempotency_key"),
         ]
 
     def __str__(self) -> str:
@@ -323,7 +332,7 @@ class TimelineEvent(models.Model):
     text = models.CharField(max_length=500)
     url = models.URLField(max_length=1000, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, related_name="+")
+                                   null=True, blank=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     history = HistoricalRecords()

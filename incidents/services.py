@@ -27,6 +27,7 @@ from .models import (
     Source,
     TimelineEvent,
     Visibility,
+    http_url_validator,
     platform_from_url,
     response_score,
 )
@@ -50,6 +51,15 @@ def require_writer(user: User, team: Team) -> None:
     if not can_write_team(user, team):
         raise PermissionDenied("Only members and managers of the team that logged it can "
                                "change it.")
+
+
+def _attribute(obj, user: User) -> None:
+    """Name the acting user in the history records this object's next writes leave.
+
+    The request middleware only knows the user inside a web request; services also run from
+    commands and tasks, and always know who is acting.
+    """
+    obj._history_user = user
 
 
 def organization_resolve(*, name: str) -> Organization:
@@ -98,7 +108,7 @@ def incident_create(
     submission (idempotency_key) already made it."""
     require_writer(user, team)
     if idempotency_key:
-        existing = Incident.objects.filter(idempotency_key=idempotency_key, team=team).first()
+        existing = Incident.objects.filter(team=team, idempotency_key=idempotency_key).first()
         if existing:
             return existing, False
     _validate_occurred_on(occurred_on, team.timezone)
@@ -119,28 +129,54 @@ def incident_create(
         severity=severity,
         idempotency_key=idempotency_key,
     )
+    _attribute(incident, user)
     incident.full_clean(exclude=["idempotency_key"])
+    if source_url:
+        # Logged with its link: one history record with both, written after the link is on.
+        incident.skip_history_when_saving = True
     try:
         with transaction.atomic():
             incident.save()
     except IntegrityError:
         # A concurrent twin of this submission won the race: hand back its incident.
-        existing = Incident.objects.filter(idempotency_key=idempotency_key).first()
+        existing = Incident.objects.filter(team=team, idempotency_key=idempotency_key).first()
         if idempotency_key and existing:
             return existing, False
         raise
     if source_url:
-        _source_attach(incident=incident, url=source_url, kind=Source.Kind.POST)
+        try:
+            _source_attach(incident=incident, url=source_url, kind=Source.Kind.POST)
+        finally:
+            del incident.skip_history_when_saving
+        incident.save(update_fields=["updated_at"])
     return incident, True
+
+
+def _state(incident: Incident) -> tuple:
+    """What an edit can change, to tell whether it changed anything."""
+    fields = tuple(
+        getattr(incident, f.attname) for f in Incident._meta.concrete_fields
+        if f.attname != "updated_at"
+    )
+    relations = tuple(
+        frozenset(getattr(incident, name).values_list("pk", flat=True))
+        for name in ("contributing_causes", "factors")
+    )
+    return fields + relations
 
 
 @transaction.atomic
 def incident_update(*, user: User, incident: Incident, data: dict[str, Any]) -> Incident:
     """Change any of an incident's fields. Relations come as objects:
     organization_name (str), primary_cause (RootCause), contributing_causes / factors
-    (iterables), context (list of Context values)."""
+    (iterables), context (list of Context values).
+
+    One edit leaves one history record (none when nothing changed).
+    """
     require_writer(user, incident.team)
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    _attribute(incident, user)
+    before = _state(incident)
     for field in SCALAR_FIELDS:
         if field in data:
             setattr(incident, field, data[field])
@@ -159,12 +195,21 @@ def incident_update(*, user: User, incident: Incident, data: dict[str, Any]) -> 
         {move: getattr(incident, move) for move in RESPONSE_MOVES}
     )
     incident.full_clean(exclude=["idempotency_key"])
-    incident.save()
-    if "contributing_causes" in data:
-        causes = [c for c in data["contributing_causes"] if c.pk != incident.primary_cause_id]
-        incident.contributing_causes.set(causes)
-    if "factors" in data:
-        incident.factors.set(data["factors"])
+    causes = data.get("contributing_causes", incident.contributing_causes.all())
+    # The history record is written once, below, with the final state of every relation.
+    incident.skip_history_when_saving = True
+    try:
+        incident.save()
+        # The primary cause is never also a contributing one, whichever of the two changed.
+        incident.contributing_causes.set(
+            [c for c in causes if c.pk != incident.primary_cause_id]
+        )
+        if "factors" in data:
+            incident.factors.set(data["factors"])
+    finally:
+        del incident.skip_history_when_saving
+    if _state(incident) != before:
+        incident.save(update_fields=["updated_at"])
     return incident
 
 
@@ -172,6 +217,7 @@ def incident_update(*, user: User, incident: Incident, data: dict[str, Any]) -> 
 def incident_archive(*, user: User, incident: Incident) -> Incident:
     """Take an incident out of lists and search; nothing is deleted and it can be restored."""
     require_writer(user, incident.team)
+    _attribute(incident, user)
     if incident.archived_at is None:
         incident.archived_at = timezone.now()
         incident.save(update_fields=["archived_at", "updated_at"])
@@ -181,19 +227,30 @@ def incident_archive(*, user: User, incident: Incident) -> Incident:
 @transaction.atomic
 def incident_restore(*, user: User, incident: Incident) -> Incident:
     require_writer(user, incident.team)
+    _attribute(incident, user)
     if incident.archived_at is not None:
         incident.archived_at = None
         incident.save(update_fields=["archived_at", "updated_at"])
     return incident
 
 
+SOURCE_URL_MAX = Source._meta.get_field("url").max_length
+SOURCE_TITLE_MAX = Source._meta.get_field("title").max_length
+
+
 def _source_attach(*, incident: Incident, url: str, kind: str, title: str = "") -> Source:
-    url = url.strip()
+    url, title = url.strip(), title.strip()
+    if len(url) > SOURCE_URL_MAX:
+        raise ValidationError({"url": f"Links are limited to {SOURCE_URL_MAX} characters."})
+    if len(title) > SOURCE_TITLE_MAX:
+        raise ValidationError({"title": f"Titles are limited to {SOURCE_TITLE_MAX} characters."})
+    try:
+        http_url_validator(url)
+    except ValidationError as error:
+        raise ValidationError({"url": error.messages}) from error
     platform = platform_from_url(url)
-    if platform is None:
-        raise ValidationError({"url": "Enter a web address starting with http:// or https://."})
     source, _ = Source.objects.get_or_create(
-        url=url, defaults={"kind": kind, "title": title.strip(), "platform": platform}
+        url=url, defaults={"kind": kind, "title": title, "platform": platform}
     )
     incident.sources.add(source)
     return source
@@ -207,6 +264,7 @@ def source_add(*, user: User, incident: Incident, url: str, kind: str, title: st
         raise ValidationError({"kind": "Choose what kind of source this is."})
     if incident.sources.filter(url=url.strip()).exists():
         raise ValidationError({"url": "This link is already a source of this incident."})
+    _attribute(incident, user)
     return _source_attach(incident=incident, url=url, kind=kind, title=title)
 
 
@@ -214,6 +272,7 @@ def source_add(*, user: User, incident: Incident, url: str, kind: str, title: st
 def source_remove(*, user: User, incident: Incident, source: Source) -> None:
     """Detach a source from this incident (the link stays for the incidents that share it)."""
     require_writer(user, incident.team)
+    _attribute(incident, user)
     incident.sources.remove(source)
 
 
@@ -224,7 +283,8 @@ def _refresh_first_response(incident: Incident) -> None:
     )
     if incident.first_response_at != first:
         incident.first_response_at = first
-        incident.save(update_fields=["first_response_at", "updated_at"])
+        # Derived from the timeline, whose own history already records the change.
+        incident.save_without_historical_record(update_fields=["first_response_at", "updated_at"])
 
 
 @transaction.atomic
@@ -237,6 +297,8 @@ def timeline_event_add(
         raise ValidationError({"at": "That time is in the future."})
     event = TimelineEvent(incident=incident, at=at, kind=kind, text=text.strip(), url=url.strip(),
                           created_by=user)
+    _attribute(event, user)
+    _attribute(incident, user)
     event.full_clean()
     event.save()
     _refresh_first_response(incident)
@@ -248,5 +310,7 @@ def timeline_event_remove(*, user: User, event: TimelineEvent) -> None:
     """Remove a timeline entry; its history record keeps what it said and who removed it."""
     incident = event.incident
     require_writer(user, incident.team)
+    _attribute(event, user)
+    _attribute(incident, user)
     event.delete()
     _refresh_first_response(incident)

@@ -39,7 +39,7 @@ def apply_errors(form, error: ValidationError) -> None:
 
 def _list_page(request: HttpRequest, queryset, template: str, extra: dict) -> HttpResponse:
     # Always bound (an empty query string too) so the default filters and order apply.
-    filterset = IncidentFilter(request.GET, queryset=queryset)
+    filterset = IncidentFilter(request.GET, queryset=queryset, user=request.user)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"filter": filterset, "page": page, "filtered": _is_filtered(request), **extra}
     if request.htmx and request.htmx.target == "incident-results":
@@ -72,8 +72,8 @@ def incident_log(request: HttpRequest) -> HttpResponse:
     membership = current_membership(request)
     if not teams.exists():
         raise PermissionDenied("Viewers can read incidents but not log them.")
-    form = IncidentLogForm(request.POST or None, teams=teams,
-                           initial={"team": membership.team if membership else None})
+    default_team = membership.team_id if membership and membership.can_write else None
+    form = IncidentLogForm(request.POST or None, teams=teams, initial={"team": default_team})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -133,8 +133,8 @@ def _detail_context(request: HttpRequest, incident: Incident) -> dict:
         "incident": incident,
         "can_write": can_write,
         "history": incident_history(incident),
-        "source_form": SourceForm(),
-        "timeline_form": TimelineEventForm(),
+        "source_form": SourceForm(prefix="source"),
+        "timeline_form": TimelineEventForm(prefix="timeline"),
     }
 
 
@@ -208,7 +208,7 @@ def _section(request, incident_public_id, template, **extra) -> HttpResponse:
 @require_POST
 def source_add(request: HttpRequest, public_id) -> HttpResponse:
     incident = _writable_incident(request, public_id)
-    form = SourceForm(request.POST)
+    form = SourceForm(request.POST, prefix="source")
     if form.is_valid():
         try:
             services.source_add(user=request.user, incident=incident, **form.cleaned_data)
@@ -234,7 +234,7 @@ def source_remove(request: HttpRequest, public_id, source_id: int) -> HttpRespon
 @require_POST
 def timeline_add(request: HttpRequest, public_id) -> HttpResponse:
     incident = _writable_incident(request, public_id)
-    form = TimelineEventForm(request.POST)
+    form = TimelineEventForm(request.POST, prefix="timeline")
     if form.is_valid():
         try:
             services.timeline_event_add(user=request.user, incident=incident, **form.cleaned_data)

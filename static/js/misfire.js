@@ -52,3 +52,25 @@
     });
   });
 })();
+
+// Filter forms send only the fields that are set, so addresses stay short and shareable.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.verb !== "get" || !event.detail.elt.closest("form.filters")) { return; }
+    var params = event.detail.parameters;
+    var names = params instanceof FormData ? Array.from(params.keys()) : Object.keys(params);
+    names.forEach(function (name) {
+      var value = params instanceof FormData ? params.get(name) : params[name];
+      if (value === "" || value === null) {
+        if (params instanceof FormData) { params.delete(name); } else { delete params[name]; }
+      }
+    });
+  });
+  document.addEventListener("submit", function (event) {
+    if (!event.target.matches("form.filters")) { return; }
+    event.target.querySelectorAll("input, select").forEach(function (field) {
+      if (!field.value) { field.disabled = true; }
+    });
+  }, true);
+})();
