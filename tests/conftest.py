@@ -29,6 +29,12 @@ def require(available: bool, what: str) -> None:
     pytest.skip(what)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Every test makes people; a deliberately slow hasher would dominate the suite's time."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def postgres(db):
     require(connection.vendor == "postgresql",

@@ -3,7 +3,7 @@ test, the taxonomy re-seeded after live-server flushes, and a manager signed in 
 real login page.
 
 Playwright's sync API runs an event loop in the test thread, so Django's ORM calls made from
-the test (factories, counts) would trip its async-safety check: allow them before Django loads.
+the test (factories, counts) would trip Django's async-safety check: allow them.
 """
 
 import importlib
@@ -29,7 +29,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 10_000
-SHOTS = Path("/tmp/misfire-shots")
+SHOTS = Path("/tmp/misfire-shots")  # noqa: S108  (where the screenshots are looked at)
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 @pytest.fixture(scope="session")

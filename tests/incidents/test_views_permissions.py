@@ -19,14 +19,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from django.contrib.auth.tokens import default_token_generator
 from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.models import Membership
-
-from ..factories import IncidentFactory, SourceFactory, TimelineEventFactory
+from accounts.models import Membership, Team, User
+from incidents.models import Incident, TimelineEvent
+from tests.factories import IncidentFactory, SourceFactory, TimelineEventFactory
 
 ROLES = ("anonymous", "viewer", "member", "manager", "outsider")
 
@@ -98,11 +97,13 @@ def edit_data(w: World, target: str, role: str) -> dict:
 
 
 def source_data(w, target, role):
-    return {"url": "https://news.example.com/matrix", "kind": "article", "title": "Matrix"}
+    return {"source-url": "https://news.example.com/matrix", "source-kind": "article",
+            "source-title": "Matrix"}
 
 
 def timeline_data(w, target, role):
-    return {"at": "2026-01-06T09:30", "kind": "note", "text": "Matrix entry"}
+    return {"timeline-at": "2026-01-06T09:30", "timeline-kind": "note",
+            "timeline-text": "Matrix entry"}
 
 
 def no_data(w, target, role):
@@ -110,18 +111,47 @@ def no_data(w, target, role):
 
 
 # The success status of each incident action (for whoever may take it).
+def edited(w: World, target: str) -> bool:
+    return Incident.objects.get(pk=w.incidents[target].pk).title.endswith("(edited)")
+
+
+def archived(w: World, target: str) -> bool:
+    return Incident.objects.get(pk=w.incidents[target].pk).archived_at is not None
+
+
+def source_added(w: World, target: str) -> bool:
+    return w.incidents[target].sources.filter(url="https://news.example.com/matrix").exists()
+
+
+def source_removed(w: World, target: str) -> bool:
+    return not w.incidents[target].sources.filter(pk=w.sources[target].pk).exists()
+
+
+def entry_added(w: World, target: str) -> bool:
+    return w.incidents[target].timeline.filter(text="Matrix entry").exists()
+
+
+def entry_removed(w: World, target: str) -> bool:
+    return not TimelineEvent.objects.filter(pk=w.events[target].pk).exists()
+
+
 INCIDENT_ACTIONS = [
-    # (label, method, url builder, data builder, read-only?, status on success)
-    ("incident-detail", "get", incident_url("incident-detail"), no_data, True, 200),
-    ("incident-update-page", "get", incident_url("incident-update"), no_data, False, 200),
-    ("incident-update", "post", incident_url("incident-update"), edit_data, False, 302),
-    ("incident-archive", "post", incident_url("incident-archive"), no_data, False, 302),
-    ("incident-restore", "post", incident_url("incident-restore"), no_data, False, 302),
-    ("source-create", "post", incident_url("source-create"), source_data, False, 302),
-    ("source-delete", "post", incident_url("source-delete", source=True), no_data, False, 302),
-    ("timeline-create", "post", incident_url("timeline-create"), timeline_data, False, 302),
+    # (label, method, url builder, data builder, read-only?, status on success,
+    #  the change a successful write leaves, or None when there is nothing to see)
+    ("incident-detail", "get", incident_url("incident-detail"), no_data, True, 200, None),
+    ("incident-update-page", "get", incident_url("incident-update"), no_data, False, 200, None),
+    ("incident-update", "post", incident_url("incident-update"), edit_data, False, 302, edited),
+    ("incident-archive", "post", incident_url("incident-archive"), no_data, False, 302,
+     archived),
+    ("incident-restore", "post", incident_url("incident-restore"), no_data, False, 302, None),
+    ("source-create", "post", incident_url("source-create"), source_data, False, 302,
+     source_added),
+    ("source-delete", "post", incident_url("source-delete", source=True), no_data, False, 302,
+     source_removed),
+    ("timeline-create", "post", incident_url("timeline-create"), timeline_data, False, 302,
+     entry_added),
     ("timeline-delete", "post", incident_url("timeline-delete", event=True), no_data, False,
-     302),
+     302, entry_removed),
 ]
 
 # Who owns each target incident, and whether it is in the library.
@@ -150,15 +180,22 @@ def expected_for_incident(role: str, target: str, read_only: bool, success: int)
 
 
 def _incident_cells():
-    for label, method, url, data, read_only, success in INCIDENT_ACTIONS:
+    for label, method, url, data, read_only, success, change in INCIDENT_ACTIONS:
         for target in TARGETS:
             for role in ROLES:
+                expected = expected_for_incident(role, target, read_only, success)
+                changed = None
+                if change is not None:
+                    # A write that is refused must leave nothing behind.
+                    changed = (lambda w, change=change, target=target: change(w, target),
+                               role != "anonymous" and expected == success)
                 yield pytest.param(
                     method,
                     lambda w, url=url, target=target: url(w, target),
                     lambda w, role, data=data, target=target: data(w, target, role),
                     role,
-                    expected_for_incident(role, target, read_only, success),
+                    expected,
+                    changed,
                     id=f"{label}-{target}-{role}",
                 )
 
@@ -304,21 +341,44 @@ def _request(client, world, method, url, data, role):
     return path, client.post(path, data(world, role))
 
 
-@pytest.mark.parametrize(("method", "url", "data", "role", "expected"), list(_incident_cells()))
+@pytest.mark.parametrize(("method", "url", "data", "role", "expected", "changed"),
+                         list(_incident_cells()))
 def test_incident_action_answers_the_expected_status_for_each_role(
-        client, world, method, url, data, role, expected):
+        client, world, method, url, data, role, expected, changed):
     path, response = _request(client, world, method, url, data, role)
     assert response.status_code == expected
     if role == "anonymous":
         assert response.url.startswith(reverse("accounts:login") + "?next=")
+    if changed is not None:
+        change, should_change = changed
+        assert change(world) is should_change
 
 
 @pytest.mark.parametrize(("method", "url", "data", "role", "expected"), list(_page_cells()))
 def test_page_answers_the_expected_status_for_each_role(
-        client, world, method, url, data, role, expected, django_capture_on_commit_callbacks):
+        client, world, method, url, data, role, expected, mailoutbox,
+        django_capture_on_commit_callbacks):
+    before = snapshot()
     with django_capture_on_commit_callbacks(execute=True):
         path, response = _request(client, world, method, url, data, role)
     assert response.status_code == expected
+    sent_to_login = role == "anonymous" and getattr(response, "url", "").startswith(
+        reverse("accounts:login") + "?next=")
+    if expected in (403, 404) or sent_to_login:
+        # Refused: nothing written, nobody emailed.
+        assert snapshot() == before
+        assert mailoutbox == []
+
+
+def snapshot() -> tuple:
+    """What the page POSTs of the matrix could change."""
+    return (
+        list(Team.objects.order_by("pk").values_list(
+            "name", "timezone", "digest_weekday", "digest_hour")),
+        list(Membership.objects.order_by("pk").values_list("user_id", "team_id", "role")),
+        list(User.objects.order_by("pk").values_list("email", "display_name", "timezone")),
+        Incident.objects.count(),
+    )
 
 
 @pytest.mark.parametrize("name", [
