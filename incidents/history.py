@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.db.models import Prefetch
 
-from .models import Factor, Incident, Organization, RootCause, Source, TimelineEvent
+from .models import Context, Factor, Incident, Organization, RootCause, Source, TimelineEvent
 
 HISTORY_LIMIT = 50
 SKIPPED = {"id", "public_id", "created_at", "updated_at", "history_id", "history_date",
@@ -109,6 +109,10 @@ def _entry(newer, older, names) -> HistoryEntry:
         elif model_field.choices:
             labels = dict(model_field.flatchoices)
             before, after = labels.get(before, before), labels.get(after, after)
+        elif attname == "context":
+            labels = dict(Context.choices)
+            before, after = ([labels.get(v, v) for v in before or []],
+                             [labels.get(v, v) for v in after or []])
         if attname == "archived_at":
             entry.action = "archived it" if after else "restored it"
             continue

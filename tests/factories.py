@@ -91,3 +91,22 @@ class TimelineEventFactory(factory.django.DjangoModelFactory):
     at = factory.Faker("past_datetime", tzinfo=__import__("datetime").UTC)
     kind = TimelineEvent.Kind.NOTE
     text = "Something happened."
+
+
+def edit_form_data(incident: Incident, **overrides) -> dict:
+    """What the incident edit form posts for this incident unchanged, with some overrides."""
+    data = {
+        "title": incident.title,
+        "organization_name": incident.organization.name,
+        "origin": incident.origin,
+        "visibility": incident.visibility,
+        "platform": incident.platform,
+        "occurred_on": incident.occurred_on.isoformat(),
+        "summary": incident.summary,
+        "status": incident.status,
+        "severity": incident.severity,
+        "primary_cause": incident.primary_cause.slug,
+        "actor": incident.actor,
+    }
+    data.update(overrides)
+    return data

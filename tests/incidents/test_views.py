@@ -22,6 +22,9 @@ from tests.factories import (
     TimelineEventFactory,
     cause,
 )
+from tests.factories import (
+    edit_form_data as edit_data,
+)
 
 TODAY = date(2026, 11, 10)
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
@@ -686,24 +689,6 @@ def test_archive_and_restore_refuse_get(member_client, private_incident):
 
 
 # Edit
-
-
-def edit_data(incident, **overrides) -> dict:
-    data = {
-        "title": incident.title,
-        "organization_name": incident.organization.name,
-        "origin": incident.origin,
-        "visibility": incident.visibility,
-        "platform": incident.platform,
-        "occurred_on": incident.occurred_on.isoformat(),
-        "summary": incident.summary,
-        "status": incident.status,
-        "severity": incident.severity,
-        "primary_cause": incident.primary_cause.slug,
-        "actor": incident.actor,
-    }
-    data.update(overrides)
-    return data
 
 
 def test_edit_page_shows_the_incident_in_the_form(member_client, full_incident):

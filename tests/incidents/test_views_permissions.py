@@ -25,7 +25,12 @@ from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import Membership, Team, User
 from incidents.models import Incident, TimelineEvent
-from tests.factories import IncidentFactory, SourceFactory, TimelineEventFactory
+from tests.factories import (
+    IncidentFactory,
+    SourceFactory,
+    TimelineEventFactory,
+    edit_form_data,
+)
 
 ROLES = ("anonymous", "viewer", "member", "manager", "outsider")
 
@@ -81,19 +86,8 @@ def incident_url(name, **extra):
 
 def edit_data(w: World, target: str, role: str) -> dict:
     incident = w.incidents[target]
-    return {
-        "title": incident.title + " (edited)",
-        "organization_name": incident.organization.name,
-        "origin": incident.origin,
-        "visibility": incident.visibility,
-        "platform": incident.platform,
-        "occurred_on": incident.occurred_on.isoformat(),
-        "summary": incident.summary,
-        "status": "monitoring",
-        "severity": "high",
-        "primary_cause": incident.primary_cause.slug,
-        "actor": "unknown",
-    }
+    return edit_form_data(incident, title=incident.title + " (edited)", status="monitoring",
+                          severity="high", actor="unknown")
 
 
 def source_data(w, target, role):
