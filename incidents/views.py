@@ -95,6 +95,8 @@ def incident_log(request: HttpRequest) -> HttpResponse:
         else:
             if created:
                 messages.success(request, "Incident logged. Add the details whenever you can.")
+            else:
+                messages.info(request, "This form was already sent: here is the incident it logged.")
             return redirect(incident)
     return render(request, "incidents/incident_log.html", {
         "form": form,

@@ -33,22 +33,74 @@
     }
   });
 
-  // Keep what was typed: drafts of long text fields survive a reload or a lost connection.
-  function draftKey(field) {
-    return "misfire-draft:" + location.pathname + ":" + field.name;
+  // Keep what was typed: a form marked data-keep-draft saves its fields in this tab's
+  // sessionStorage as they change, and refills empty fields after a reload, a lost
+  // connection or a sign-in that expired mid-way. The draft is dropped once a save succeeded
+  // (the next page shows a success or an already-saved message).
+  var PENDING = "misfire-draft-pending";
+  function draftKey(form) { return "misfire-draft:" + (form.dataset.keepDraft || location.pathname); }
+  function fields(form) {
+    return Array.prototype.filter.call(form.elements, function (field) {
+      return field.name && field.type !== "hidden" && field.type !== "password" &&
+        field.type !== "submit" && field.type !== "button";
+    });
+  }
+  function save(form) {
+    var data = {};
+    fields(form).forEach(function (field) {
+      if (field.type === "checkbox" || field.type === "radio") {
+        if (field.checked) { (data[field.name] = data[field.name] || []).push(field.value); }
+      } else {
+        data[field.name] = field.value;
+      }
+    });
+    sessionStorage.setItem(draftKey(form), JSON.stringify(data));
+  }
+  function restore(form) {
+    var saved = sessionStorage.getItem(draftKey(form));
+    if (!saved || form.querySelector(".errorlist")) { return; }  // the server's copy wins
+    var data = JSON.parse(saved);
+    var restored = false;
+    fields(form).forEach(function (field) {
+      if (!(field.name in data)) { return; }
+      if (field.type === "checkbox" || field.type === "radio") {
+        var checked = data[field.name].indexOf(field.value) !== -1;
+        restored = restored || checked !== field.checked;
+        field.checked = checked;
+      } else if (data[field.name] && data[field.name] !== field.value &&
+                 (!field.value || field.tagName === "SELECT" || field.type === "date")) {
+        field.value = data[field.name];
+        restored = true;
+      }
+    });
+    if (restored) {
+      var note = document.createElement("p");
+      note.className = "alert";
+      note.setAttribute("role", "status");
+      note.textContent = "We restored what you typed here before. ";
+      var discard = document.createElement("button");
+      discard.type = "button";
+      discard.className = "link";
+      discard.textContent = "Start over";
+      discard.addEventListener("click", function () {
+        sessionStorage.removeItem(draftKey(form));
+        location.reload();
+      });
+      note.appendChild(discard);
+      form.insertBefore(note, form.firstChild);
+    }
   }
   document.addEventListener("DOMContentLoaded", function () {
-    document.querySelectorAll("textarea[name]").forEach(function (field) {
-      var saved = sessionStorage.getItem(draftKey(field));
-      if (saved && !field.value) { field.value = saved; }
-      field.addEventListener("input", function () {
-        sessionStorage.setItem(draftKey(field), field.value);
-      });
-      if (field.form) {
-        field.form.addEventListener("submit", function () {
-          sessionStorage.removeItem(draftKey(field));
-        });
-      }
+    var pending = sessionStorage.getItem(PENDING);
+    if (pending && document.querySelector(".alert-success, .alert-info")) {
+      sessionStorage.removeItem(pending);
+      sessionStorage.removeItem(PENDING);
+    }
+    document.querySelectorAll("form[data-keep-draft]").forEach(function (form) {
+      restore(form);
+      form.addEventListener("input", function () { save(form); });
+      form.addEventListener("change", function () { save(form); });
+      form.addEventListener("submit", function () { sessionStorage.setItem(PENDING, draftKey(form)); });
     });
   });
 })();

@@ -207,3 +207,29 @@ def test_double_click_on_log_submits_once(manager_page):
         "Incident logged. Add the details whenever you can.")
     assert Incident.objects.count() == 1
     assert len(posts) == 1, f"the form was sent {len(posts)} times"  # misfire.js held it back
+
+
+def test_log_form_keeps_what_was_typed_across_a_reload_until_it_is_saved(manager_page):
+    page = manager_page
+    page.goto("/incidents/log/")
+    page.get_by_label(label("Title")).fill("Half-typed before the train went into a tunnel")
+    page.get_by_label(label("What happened")).fill(SUMMARY)
+    page.get_by_label(label("Primary cause")).select_option("unchecked-trend")
+
+    page.reload()
+    expect(page.get_by_role("status").filter(has_text="We restored what you typed")).to_be_visible()
+    expect(page.get_by_label(label("Title"))).to_have_value(
+        "Half-typed before the train went into a tunnel")
+    expect(page.get_by_label(label("What happened"))).to_have_value(SUMMARY)
+    expect(page.get_by_label(label("Primary cause"))).to_have_value("unchecked-trend")
+
+    page.get_by_label(label("Organisation")).fill("Tunnel Rail")
+    page.get_by_label(label("Platform")).select_option("instagram")
+    page.get_by_role("button", name="Log incident").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Half-typed before the train went into a tunnel")
+    assert Incident.objects.filter(title__startswith="Half-typed").count() == 1
+
+    page.goto("/incidents/log/")  # saved: the next form starts empty
+    expect(page.get_by_label(label("Title"))).to_have_value("")
+    expect(page.get_by_text("We restored what you typed")).to_have_count(0)
