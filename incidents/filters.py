@@ -17,7 +17,7 @@ from .models import (
     Visibility,
     severity_rank_expression,
 )
-from .selectors import incident_search, organization_list
+from .selectors import incident_search, organization_choices
 
 PERIODS = {"30d": timedelta(days=30), "90d": timedelta(days=90), "12m": timedelta(days=365)}
 ORDERINGS = {
@@ -79,7 +79,7 @@ class IncidentFilter(django_filters.FilterSet):
         if user is not None:
             # Offer only organisations the reader can see an incident of: a name logged in
             # another team's private incident stays private.
-            self.filters["organization"].queryset = organization_list(user=user)
+            self.filters["organization"].queryset = organization_choices(user=user)
 
     def filter_q(self, queryset, name, value):
         return incident_search(queryset, value)

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -114,10 +114,16 @@ def organization_list(*, user: User, text: str = "") -> QuerySet[Organization]:
     return queryset.order_by("name")
 
 
+def organization_choices(*, user: User) -> QuerySet[Organization]:
+    """Organisations with at least one incident the user can read (for pickers and filters)."""
+    readable = Incident.objects.for_user(user).filter(organization=OuterRef("pk"))
+    return Organization.objects.filter(Exists(readable)).order_by("name")
+
+
 def organization_get(*, user: User, slug: str) -> Organization:
     """An organisation the user can read at least one incident of; 404 otherwise, so a name
     logged only in another team's private incident stays private."""
-    organization = organization_list(user=user).filter(slug=slug).first()
+    organization = organization_choices(user=user).filter(slug=slug).first()
     if organization is None:
         raise Http404("No such organisation.")
     return organization

@@ -96,7 +96,7 @@ def incident_log(request: HttpRequest) -> HttpResponse:
             if created:
                 messages.success(request, "Incident logged. Add the details whenever you can.")
             else:
-                messages.info(request, "This form was already sent: here is the incident it logged.")
+                messages.info(request, "This form was already sent: here is its incident.")
             return redirect(incident)
     return render(request, "incidents/incident_log.html", {
         "form": form,
@@ -126,7 +126,7 @@ def incident_similar(request: HttpRequest) -> HttpResponse:
 
 
 def _organization_names(user) -> list[str]:
-    return list(selectors.organization_list(user=user).values_list("name", flat=True))
+    return list(selectors.organization_choices(user=user).values_list("name", flat=True))
 
 
 def _detail_context(request: HttpRequest, incident: Incident) -> dict:
