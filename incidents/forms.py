@@ -9,18 +9,14 @@ from django.utils import timezone
 from accounts.models import Team
 
 from .models import (
-    Actor,
     Context,
     Factor,
     Incident,
     Origin,
     Platform,
     RootCause,
-    Severity,
     Source,
-    Status,
     TimelineEvent,
-    Visibility,
     http_url_validator,
     platform_from_url,
 )
@@ -184,8 +180,3 @@ class TimelineEventForm(forms.Form):
             raise forms.ValidationError("That time is in the future.")
         return value
 
-
-__all__ = [
-    "Actor", "IncidentEditForm", "IncidentLogForm", "SourceForm", "Status", "TimelineEventForm",
-    "Severity", "Visibility",
-]
