@@ -20,6 +20,9 @@ from .history import incident_history
 from .models import Incident, TimelineEvent, platform_from_url
 
 PAGE_SIZE = 25
+# Filters folded under "More filters" on the list pages (open when one of them is set).
+MORE_FILTERS = ("visibility", "severity", "status", "organization", "period", "occurred_after",
+                "occurred_before", "archived")
 
 
 def writable_teams(user):
@@ -41,7 +44,10 @@ def _list_page(request: HttpRequest, queryset, template: str, extra: dict) -> Ht
     # Always bound (an empty query string too) so the default filters and order apply.
     filterset = IncidentFilter(request.GET, queryset=queryset, user=request.user)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"filter": filterset, "page": page, "filtered": _is_filtered(request), **extra}
+    context = {
+        "filter": filterset, "page": page, "filtered": _is_filtered(request),
+        "more_filters_set": any(request.GET.get(name) for name in MORE_FILTERS), **extra,
+    }
     if request.htmx and request.htmx.target == "incident-results":
         return render(request, "incidents/partials/incident_results.html", context)
     return render(request, template, context)
