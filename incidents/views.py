@@ -76,7 +76,8 @@ def library(request: HttpRequest) -> HttpResponse:
 def incident_log(request: HttpRequest) -> HttpResponse:
     teams = writable_teams(request.user)
     membership = current_membership(request)
-    if not teams.exists():
+    team_count = teams.count()
+    if team_count == 0:
         raise PermissionDenied("Viewers can read incidents but not log them.")
     default_team = membership.team_id if membership and membership.can_write else None
     form = IncidentLogForm(request.POST or None, teams=teams, initial={"team": default_team})
@@ -107,7 +108,7 @@ def incident_log(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/incident_log.html", {
         "form": form,
         "organizations": _organization_names(request.user),
-        "single_team": teams.count() == 1,
+        "single_team": team_count == 1,
     })
 
 
