@@ -205,6 +205,11 @@ class IncidentQuerySet(models.QuerySet):
         own_teams = Membership.objects.filter(user=user).values("team_id")
         return self.filter(Q(team_id__in=own_teams) | Q(visibility=Visibility.LIBRARY))
 
+    def for_team(self, team) -> "IncidentQuerySet":
+        """What one team can read: its own incidents and the library. Team-owned records
+        (learnings) may point only at these, whoever of the team's members is acting."""
+        return self.filter(Q(team=team) | Q(visibility=Visibility.LIBRARY))
+
     def active(self) -> "IncidentQuerySet":
         return self.filter(archived_at__isnull=True)
 

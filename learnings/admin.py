@@ -1,0 +1,38 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from .models import ActionItem, Learning
+
+
+class ActionItemInline(admin.TabularInline):
+    model = ActionItem
+    extra = 0
+    fields = ("title", "owner", "due_on", "kind", "done_at", "archived_at")
+    autocomplete_fields = ("owner",)
+
+
+@admin.register(Learning)
+class LearningAdmin(SimpleHistoryAdmin):
+    list_display = ("title", "team", "status", "owner", "adopted_at", "updated_at", "archived_at")
+    list_filter = ("status", "team")
+    search_fields = ("title", "lesson", "practice")
+    list_select_related = ("team", "owner")
+    autocomplete_fields = ("owner", "incidents")
+    readonly_fields = ("public_id", "created_at", "updated_at", "status_changed_at",
+                       "status_changed_by", "adopted_at", "retired_at")
+    inlines = [ActionItemInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # archive instead: nothing is lost
+
+
+@admin.register(ActionItem)
+class ActionItemAdmin(SimpleHistoryAdmin):
+    list_display = ("title", "learning", "owner", "due_on", "kind", "done_at", "archived_at")
+    list_filter = ("kind",)
+    search_fields = ("title", "learning__title")
+    list_select_related = ("learning", "owner")
+    autocomplete_fields = ("owner", "learning")
+
+    def has_delete_permission(self, request, obj=None):
+        return False

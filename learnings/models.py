@@ -1,0 +1,189 @@
+"""Learnings drawn from incidents (own and other organisations'), and the actions they lead to."""
+
+import zoneinfo
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
+
+from common.models import PublicModel
+
+
+class LearningStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    PROPOSED = "proposed", "Proposed"
+    ADOPTED = "adopted", "Adopted"
+    RETIRED = "retired", "Retired"
+
+
+# Where each status may go next. A retired learning must be reopened (back to draft) before
+# it can be proposed or adopted again.
+TRANSITIONS = {
+    LearningStatus.DRAFT: (LearningStatus.PROPOSED, LearningStatus.ADOPTED),
+    LearningStatus.PROPOSED: (LearningStatus.ADOPTED, LearningStatus.DRAFT),
+    LearningStatus.ADOPTED: (LearningStatus.RETIRED,),
+    LearningStatus.RETIRED: (LearningStatus.DRAFT,),
+}
+
+# The button that moves a learning to each status, as people say it.
+TRANSITION_VERBS = {
+    (LearningStatus.DRAFT, LearningStatus.PROPOSED): "Propose",
+    (LearningStatus.DRAFT, LearningStatus.ADOPTED): "Adopt",
+    (LearningStatus.PROPOSED, LearningStatus.ADOPTED): "Adopt",
+    (LearningStatus.PROPOSED, LearningStatus.DRAFT): "Back to draft",
+    (LearningStatus.ADOPTED, LearningStatus.RETIRED): "Retire",
+    (LearningStatus.RETIRED, LearningStatus.DRAFT): "Reopen",
+}
+
+
+class LearningQuerySet(models.QuerySet):
+    def for_user(self, user) -> "LearningQuerySet":
+        """The one door: learnings belong to a team and are read by its members only."""
+        if not user.is_authenticated:
+            return self.none()
+        from accounts.models import Membership
+
+        return self.filter(team_id__in=Membership.objects.filter(user=user).values("team_id"))
+
+    def active(self) -> "LearningQuerySet":
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self) -> "LearningQuerySet":
+        return self.filter(archived_at__isnull=False)
+
+
+class Learning(PublicModel):
+    """One lesson a team draws from one or more incidents, with the practice it commits to."""
+
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, related_name="learnings")
+    title = models.CharField(max_length=200)
+    lesson = models.TextField("what we now know", blank=True)
+    practice = models.TextField("what we will do differently", blank=True)
+    status = models.CharField(max_length=10, choices=LearningStatus.choices,
+                              default=LearningStatus.DRAFT)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="owned_learnings")
+    # Own incidents and other organisations' (library incidents of any team). Its root causes
+    # are these incidents' causes, derived when read (learnings.selectors), never stored.
+    incidents = models.ManyToManyField("incidents.Incident", blank=True,
+                                       related_name="learnings")
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    status_changed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                          null=True, blank=True, related_name="+")
+    adopted_at = models.DateTimeField(null=True, blank=True)
+    retired_at = models.DateTimeField(null=True, blank=True)
+    retired_reason = models.TextField("why it was retired", blank=True)
+    review_on = models.DateField("review on", null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    archived_at = models.DateTimeField(null=True, blank=True)
+    # Set from the form's one-time token so that a double-submitted form creates one learning.
+    idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
+
+    history = HistoricalRecords(m2m_fields=[incidents], excluded_fields=["idempotency_key"])
+
+    objects = LearningQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        indexes = [
+            models.Index(fields=["team", "status"], name="learning_team_status"),
+            models.Index(fields=["team", "-updated_at"], name="learning_team_updated"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "idempotency_key"],
+                                    name="learning_unique_team_idempotency_key"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("learnings:learning-detail", kwargs={"public_id": self.public_id})
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def next_statuses(self) -> list[tuple[str, str]]:
+        """(status, button label) for each status this learning may move to."""
+        current = LearningStatus(self.status)
+        return [(to.value, TRANSITION_VERBS[(current, to)]) for to in TRANSITIONS[current]]
+
+
+def team_today(team) -> date:
+    """Today's date where the team works."""
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(team.timezone))
+
+
+class ActionKind(models.TextChoices):
+    PREVENTIVE = "preventive", "Preventive"
+    DETECTIVE = "detective", "Detective"
+    CORRECTIVE = "corrective", "Corrective"
+
+
+class ActionItemQuerySet(models.QuerySet):
+    def for_user(self, user) -> "ActionItemQuerySet":
+        """Action items of the user's teams' learnings."""
+        if not user.is_authenticated:
+            return self.none()
+        from accounts.models import Membership
+
+        teams = Membership.objects.filter(user=user).values("team_id")
+        return self.filter(learning__team_id__in=teams)
+
+    def active(self) -> "ActionItemQuerySet":
+        return self.filter(archived_at__isnull=True)
+
+    def open(self) -> "ActionItemQuerySet":
+        return self.filter(done_at__isnull=True)
+
+
+class ActionItem(PublicModel):
+    """A follow-up a learning commits to: who does what by when."""
+
+    learning = models.ForeignKey(Learning, on_delete=models.PROTECT, related_name="action_items")
+    title = models.CharField(max_length=200)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                              blank=True, related_name="action_items")
+    due_on = models.DateField("due on", null=True, blank=True)
+    kind = models.CharField(max_length=10, choices=ActionKind.choices,
+                            default=ActionKind.PREVENTIVE)
+    done_at = models.DateTimeField(null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True,
+                                blank=True, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    history = HistoricalRecords()
+
+    objects = ActionItemQuerySet.as_manager()
+
+    class Meta:
+        # Open first, then by due date (overdue ones have the earliest), undated last.
+        ordering = [models.F("done_at").asc(nulls_first=True),
+                    models.F("due_on").asc(nulls_last=True), "pk"]
+        indexes = [
+            models.Index(fields=["owner", "done_at"], name="actionitem_owner_done"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None
+
+    def is_overdue(self, today: date | None = None) -> bool:
+        """Open and past its due date, in the team's own calendar."""
+        if self.done_at is not None or self.due_on is None:
+            return False
+        return self.due_on < (today or team_today(self.learning.team))
+
+    @property
+    def overdue(self) -> bool:
+        return self.is_overdue()

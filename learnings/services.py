@@ -1,0 +1,334 @@
+"""Writes for learnings and action items.
+
+Every write is atomic, checks that the actor may make it (members and managers of the
+learning's team), and leaves history behind. Nothing is deleted: learnings and action items
+are archived and can be restored.
+"""
+
+import uuid
+from collections.abc import Iterable
+from datetime import date
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import Membership, Team, User
+from incidents.models import Incident
+from incidents.services import require_writer
+
+from .models import (
+    TRANSITIONS,
+    ActionItem,
+    ActionKind,
+    Learning,
+    LearningStatus,
+    team_today,
+)
+
+LEARNING_FIELDS = ("title", "lesson", "practice", "owner", "review_on")
+ACTION_ITEM_FIELDS = ("title", "owner", "due_on", "kind")
+NOT_READABLE = ("No incident your team can read has that address: link your team's own "
+                "incidents or the library's.")
+
+
+def _attribute(obj, user: User) -> None:
+    # Services run from commands and tasks too; they name the acting user for the history.
+    obj._history_user = user
+
+
+def _require_team_member(team: Team, person: User | None, field: str) -> None:
+    if person is not None and not Membership.objects.filter(user=person, team=team).exists():
+        raise ValidationError({field: f"{person} is not a member of {team.name}."})
+
+
+def _readable_incidents(team: Team, public_ids: Iterable[UUID | str]) -> list[Incident]:
+    """The incidents with these ids that the team can read; refused as a whole otherwise."""
+    try:
+        # Parsed, so a malformed id is refused like an unknown one and "ABC…" equals "abc…".
+        wanted = {UUID(str(pid)) for pid in public_ids}
+    except ValueError as error:
+        raise ValidationError({"incident": NOT_READABLE}) from error
+    found = list(Incident.objects.for_team(team).filter(public_id__in=wanted))
+    if len(found) != len(wanted):
+        raise ValidationError({"incident": NOT_READABLE})
+    return found
+
+
+@transaction.atomic
+def learning_create_from_incidents(
+    *,
+    user: User,
+    team: Team,
+    incident_ids: Iterable[UUID | str],
+    title: str,
+    lesson: str = "",
+    practice: str = "",
+    owner: User | None = None,
+    review_on: date | None = None,
+    idempotency_key: uuid.UUID | None = None,
+) -> tuple[Learning, bool]:
+    """A draft learning linked to the given incidents (the team's own or the library's).
+
+    Returns (learning, created); created is False when the same form submission
+    (idempotency_key) already made it.
+    """
+    require_writer(user, team)
+    if idempotency_key:
+        existing = Learning.objects.filter(team=team, idempotency_key=idempotency_key).first()
+        if existing:
+            return existing, False
+    incidents = _readable_incidents(team, incident_ids)
+    _require_team_member(team, owner, "owner")
+    learning = Learning(team=team, title=title.strip(), lesson=lesson, practice=practice,
+                        owner=owner, review_on=review_on, created_by=user,
+                        status_changed_at=timezone.now(), status_changed_by=user,
+                        idempotency_key=idempotency_key)
+    _attribute(learning, user)
+    learning.full_clean(exclude=["idempotency_key"])
+    # One history record with the incidents already linked, written once they are.
+    learning.skip_history_when_saving = True
+    try:
+        with transaction.atomic():
+            learning.save()
+    except IntegrityError:
+        existing = Learning.objects.filter(team=team, idempotency_key=idempotency_key).first()
+        if idempotency_key and existing:
+            return existing, False
+        raise
+    try:
+        learning.incidents.set(incidents)
+    finally:
+        del learning.skip_history_when_saving
+    learning.save(update_fields=["updated_at"])
+    return learning, True
+
+
+@transaction.atomic
+def learning_update(*, user: User, learning: Learning, data: dict[str, Any]) -> Learning:
+    """Change a learning's title, lesson, practice, owner or review date."""
+    require_writer(user, learning.team)
+    learning = Learning.objects.select_for_update().get(pk=learning.pk)
+    _attribute(learning, user)
+    changed = False
+    for field in LEARNING_FIELDS:
+        if field in data and getattr(learning, field) != data[field]:
+            setattr(learning, field, data[field].strip() if field == "title" else data[field])
+            changed = True
+    if "owner" in data:
+        _require_team_member(learning.team, learning.owner, "owner")
+    learning.full_clean(exclude=["idempotency_key"])
+    if changed:
+        learning.save()
+    return learning
+
+
+@transaction.atomic
+def learning_change_status(*, user: User, learning: Learning, status: str,
+                           reason: str = "") -> Learning:
+    """Move a learning along draft → proposed → adopted → retired (and back, where allowed).
+
+    Adopting records when; retiring needs a reason; a retired learning is reopened as a draft
+    before it can be adopted again.
+    """
+    require_writer(user, learning.team)
+    learning = Learning.objects.select_for_update().get(pk=learning.pk)
+    if status not in LearningStatus.values:
+        raise ValidationError({"status": "Choose draft, proposed, adopted or retired."})
+    current = LearningStatus(learning.status)
+    if status == current:
+        return learning
+    if status not in TRANSITIONS[current]:
+        if current == LearningStatus.RETIRED:
+            message = "A retired learning has to be reopened before it can be proposed or adopted."
+        else:
+            article = "An" if current == LearningStatus.ADOPTED else "A"
+            message = (f"{article} {current.label.lower()} learning can't become "
+                       f"{LearningStatus(status).label.lower()}.")
+        raise ValidationError({"status": message})
+    reason = reason.strip()
+    if status == LearningStatus.RETIRED and not reason:
+        raise ValidationError({"reason": "Say why this learning is retired."})
+    if learning.archived_at is not None:
+        raise ValidationError({"status": "Restore this learning before changing its status."})
+    now = timezone.now()
+    _attribute(learning, user)
+    learning.status = status
+    learning.status_changed_at = now
+    learning.status_changed_by = user
+    if status == LearningStatus.ADOPTED:
+        learning.adopted_at = now
+    elif status == LearningStatus.RETIRED:
+        learning.retired_at = now
+        learning.retired_reason = reason
+    else:
+        # Back to draft or proposed: no longer in force. History keeps the earlier adoption.
+        learning.adopted_at = None
+        learning.retired_at = None
+        learning.retired_reason = ""
+    learning.save()
+    return learning
+
+
+@transaction.atomic
+def learning_archive(*, user: User, learning: Learning) -> Learning:
+    """Take a learning out of lists and counts; nothing is deleted and it can be restored."""
+    require_writer(user, learning.team)
+    _attribute(learning, user)
+    if learning.archived_at is None:
+        learning.archived_at = timezone.now()
+        learning.save(update_fields=["archived_at", "updated_at"])
+    return learning
+
+
+@transaction.atomic
+def learning_restore(*, user: User, learning: Learning) -> Learning:
+    require_writer(user, learning.team)
+    _attribute(learning, user)
+    if learning.archived_at is not None:
+        learning.archived_at = None
+        learning.save(update_fields=["archived_at", "updated_at"])
+    return learning
+
+
+@transaction.atomic
+def learning_incident_link(*, user: User, learning: Learning,
+                           incident_id: UUID | str) -> Incident:
+    """Link one more incident: the team's own or a library one. Anything else is refused,
+    including another of the actor's teams' private incidents (the learning's team would
+    see it)."""
+    require_writer(user, learning.team)
+    try:
+        incident_id = UUID(str(incident_id))
+    except ValueError as error:
+        raise ValidationError({"incident": NOT_READABLE}) from error
+    (incident,) = _readable_incidents(learning.team, [incident_id])
+    if learning.incidents.filter(pk=incident.pk).exists():
+        raise ValidationError({"incident": "That incident is already linked to this learning."})
+    _attribute(learning, user)
+    learning.incidents.add(incident)  # the history record comes with the link
+    _touch(learning)
+    return incident
+
+
+@transaction.atomic
+def learning_incident_unlink(*, user: User, learning: Learning, incident: Incident) -> None:
+    """Unlink an incident; the history keeps that it was linked."""
+    require_writer(user, learning.team)
+    _attribute(learning, user)
+    learning.incidents.remove(incident)
+    _touch(learning)
+
+
+def _validate_action_item(item: ActionItem) -> None:
+    team = item.learning.team
+    _require_team_member(team, item.owner, "owner")
+    if item.kind not in ActionKind.values:
+        raise ValidationError({"kind": "Choose preventive, detective or corrective."})
+    if item.due_on and item.done_at is None and item.due_on < team_today(team):
+        raise ValidationError({"due_on": "That date has passed. A past due date is only for an "
+                                         "action that is already done."})
+    item.full_clean()
+
+
+@transaction.atomic
+def action_item_create(
+    *,
+    user: User,
+    learning: Learning,
+    title: str,
+    owner: User | None = None,
+    due_on: date | None = None,
+    kind: str = ActionKind.PREVENTIVE,
+    done: bool = False,
+) -> ActionItem:
+    """Add a follow-up to a learning; one already done may carry a past due date."""
+    require_writer(user, learning.team)
+    now = timezone.now()
+    item = ActionItem(learning=learning, title=title.strip(), owner=owner, due_on=due_on,
+                      kind=kind, created_by=user, done_at=now if done else None,
+                      done_by=user if done else None)
+    _attribute(item, user)
+    _validate_action_item(item)
+    item.save()
+    _touch(learning)
+    return item
+
+
+@transaction.atomic
+def action_item_update(*, user: User, item: ActionItem, data: dict[str, Any]) -> ActionItem:
+    """Change an action item's title, owner, due date or kind."""
+    require_writer(user, item.learning.team)
+    item = ActionItem.objects.select_for_update().select_related("learning__team").get(pk=item.pk)
+    changed = [f for f in ACTION_ITEM_FIELDS if f in data and getattr(item, f) != data[f]]
+    if not changed:
+        return item
+    for field in changed:
+        setattr(item, field, data[field].strip() if field == "title" else data[field])
+    if "due_on" not in changed:
+        # An old due date that has since passed is not the editor's doing.
+        _require_team_member(item.learning.team, item.owner, "owner")
+        item.full_clean()
+    else:
+        _validate_action_item(item)
+    _attribute(item, user)
+    item.save()
+    _touch(item.learning)
+    return item
+
+
+@transaction.atomic
+def action_item_complete(*, user: User, item: ActionItem) -> ActionItem:
+    require_writer(user, item.learning.team)
+    item = ActionItem.objects.select_for_update().select_related("learning__team").get(pk=item.pk)
+    if item.done_at is None:
+        _attribute(item, user)
+        item.done_at = timezone.now()
+        item.done_by = user
+        item.save()
+        _touch(item.learning)
+    return item
+
+
+@transaction.atomic
+def action_item_reopen(*, user: User, item: ActionItem) -> ActionItem:
+    """Mark a done item open again (it is overdue at once if its date has passed)."""
+    require_writer(user, item.learning.team)
+    item = ActionItem.objects.select_for_update().select_related("learning__team").get(pk=item.pk)
+    if item.done_at is not None:
+        _attribute(item, user)
+        item.done_at = None
+        item.done_by = None
+        item.save()
+        _touch(item.learning)
+    return item
+
+
+@transaction.atomic
+def action_item_archive(*, user: User, item: ActionItem) -> ActionItem:
+    """Take an action item off the learning; its history stays and it can be restored."""
+    require_writer(user, item.learning.team)
+    if item.archived_at is None:
+        _attribute(item, user)
+        item.archived_at = timezone.now()
+        item.save(update_fields=["archived_at", "updated_at"])
+        _touch(item.learning)
+    return item
+
+
+@transaction.atomic
+def action_item_restore(*, user: User, item: ActionItem) -> ActionItem:
+    require_writer(user, item.learning.team)
+    if item.archived_at is not None:
+        _attribute(item, user)
+        item.archived_at = None
+        item.save(update_fields=["archived_at", "updated_at"])
+        _touch(item.learning)
+    return item
+
+
+def _touch(learning: Learning) -> None:
+    # The learning's own history records its fields; its action items have their own history.
+    Learning.objects.filter(pk=learning.pk).update(updated_at=timezone.now())
