@@ -7,6 +7,7 @@ from common.views import healthz
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="incidents:incident-list"), name="home"),
     path("", include("incidents.urls")),
+    path("", include("learnings.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),

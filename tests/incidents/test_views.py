@@ -824,8 +824,10 @@ LIST_QUERIES = 7
 LIST_PARTIAL_QUERIES = 5
 LIBRARY_QUERIES = 7
 # incident, its 4 prefetches, can_write, 4 history (records + 3 m2m), names of causes,
-# organisations and sources, timeline history
-DETAIL_QUERIES = 17
+# organisations and sources, timeline history; then the learnings panel (learnings'
+# template tag): writable teams, linked learnings, learning precedents, library precedents,
+# repeat cause (tests/learnings/test_views.py counts it with learnings and precedents)
+DETAIL_QUERIES = 22
 # organisation, count, rows
 ORGANIZATION_QUERIES = 6
 # count, rows

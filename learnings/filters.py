@@ -1,0 +1,90 @@
+"""The learnings list's filters, by the names the API will use."""
+
+import django_filters
+from django.db.models import F
+from django.utils import timezone
+
+from accounts.models import Team, User
+from incidents.filters import PERIODS
+from incidents.models import RootCause
+
+from .models import Learning, LearningStatus
+from .selectors import learning_filter_cause, learning_filter_drawn_from, learning_search
+
+ORDERINGS = {
+    "-updated_at": ("-updated_at", "-pk"),
+    "-created_at": ("-created_at", "-pk"),
+    "-adopted_at": (F("adopted_at").desc(nulls_last=True), "-updated_at"),
+    "title": ("title", "pk"),
+}
+
+
+class LearningFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="filter_q", label="Search")
+    status = django_filters.ChoiceFilter(choices=LearningStatus.choices, empty_label="Any status")
+    cause = django_filters.ModelChoiceFilter(
+        queryset=RootCause.objects.all(), to_field_name="slug", method="filter_cause",
+        empty_label="Any cause", label="Cause",
+    )
+    owner = django_filters.ModelChoiceFilter(
+        queryset=User.objects.none(), to_field_name="email", empty_label="Anyone",
+        label="Owner",
+    )
+    drawn_from = django_filters.ChoiceFilter(
+        choices=[("own", "Our own failures only"), ("external", "Other organisations' only"),
+                 ("both", "Both")],
+        method="filter_drawn_from", empty_label="Any incidents", label="Drawn from",
+    )
+    team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.none(), to_field_name="slug", empty_label="All my teams",
+    )
+    period = django_filters.ChoiceFilter(
+        choices=[("30d", "Last 30 days"), ("90d", "Last 90 days"), ("12m", "Last 12 months")],
+        method="filter_period", empty_label="Any time", label="Created",
+    )
+    archived = django_filters.ChoiceFilter(
+        choices=[("true", "Archived only")], empty_label="Active only", label="Archived",
+        method="filter_archived",
+    )
+    sort = django_filters.ChoiceFilter(
+        method="filter_sort", empty_label="Recently changed", label="Sort by",
+        choices=[("-created_at", "Newest first"), ("-adopted_at", "Recently adopted"),
+                 ("title", "Title")],
+    )
+
+    class Meta:
+        model = Learning
+        fields: list[str] = []
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            teams = Team.objects.for_user(user)
+            self.filters["team"].queryset = teams
+            # Owners are people of the reader's teams, never anyone else's.
+            self.filters["owner"].queryset = User.objects.filter(
+                memberships__team__in=teams).distinct().order_by("display_name", "email")
+
+    def filter_q(self, queryset, name, value):
+        return learning_search(queryset, value)
+
+    def filter_cause(self, queryset, name, value):
+        return learning_filter_cause(queryset, value)
+
+    def filter_drawn_from(self, queryset, name, value):
+        return learning_filter_drawn_from(queryset, value)
+
+    def filter_period(self, queryset, name, value):
+        return queryset.filter(created_at__gte=timezone.now() - PERIODS[value])
+
+    def filter_archived(self, queryset, name, value):
+        return queryset  # applied in filter_queryset: active learnings unless asked
+
+    def filter_sort(self, queryset, name, value):
+        return queryset  # applied in filter_queryset, after every filter
+
+    def filter_queryset(self, queryset):
+        data = self.form.cleaned_data
+        queryset = queryset.archived() if data.get("archived") else queryset.active()
+        queryset = super().filter_queryset(queryset)
+        return queryset.order_by(*ORDERINGS.get(data.get("sort") or "-updated_at"))

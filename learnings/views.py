@@ -1,0 +1,387 @@
+"""Learning pages and the action items on them. Views parse input, call a selector or
+service, and render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.current import current_membership
+from accounts.models import Team
+from incidents import selectors as incident_selectors
+from incidents.models import Incident, Origin, Visibility
+from incidents.services import can_write_team, require_writer
+from incidents.views import apply_errors, writable_teams
+
+from . import selectors, services
+from .filters import LearningFilter
+from .forms import (
+    ActionItemCreateForm,
+    ActionItemForm,
+    LearningCreateForm,
+    LearningForm,
+    LinkForm,
+    StatusForm,
+)
+from .history import learning_history
+from .models import ActionItem, Learning, LearningStatus, team_today
+
+PAGE_SIZE = 25
+MORE_FILTERS = ("drawn_from", "team", "period", "archived")
+
+
+def _is_filtered(request: HttpRequest) -> bool:
+    return any(value for key, value in request.GET.items() if key not in ("page", "sort"))
+
+
+@login_required
+@require_GET
+def learning_list(request: HttpRequest) -> HttpResponse:
+    queryset = selectors.learning_list(user=request.user, include_archived=True)
+    filterset = LearningFilter(request.GET, queryset=queryset, user=request.user)
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    for learning in page.object_list:
+        learning.causes = selectors.learning_causes(learning)
+        counted = selectors.counted_incidents(learning)
+        learning.own_count = sum(1 for i in counted if i.origin == Origin.OWN)
+        learning.external_count = len(counted) - learning.own_count
+    context = {
+        "filter": filterset, "page": page, "filtered": _is_filtered(request),
+        "more_filters_set": any(request.GET.get(name) for name in MORE_FILTERS),
+        "several_teams": filterset.filters["team"].queryset.count() > 1,
+    }
+    if request.htmx and request.htmx.target == "learning-results":
+        return render(request, "learnings/partials/learning_results.html", context)
+    return render(request, "learnings/learning_list.html", context)
+
+
+def _teams_for(user, incidents: list[Incident]):
+    """The user's teams that may write a learning drawn from all these incidents: teams
+    that can read each of them (their own, or the library's)."""
+    teams = list(writable_teams(user))
+    allowed = [team.pk for team in teams if all(
+        incident.visibility == Visibility.LIBRARY or incident.team_id == team.pk
+        for incident in incidents)]
+    return Team.objects.filter(pk__in=allowed).order_by("name")
+
+
+def _prefill(incident: Incident) -> dict:
+    cause = incident.primary_cause
+    return {
+        "title": f"{cause.name}: {incident.title}"[:200],
+        "lesson": f"**{incident.organization.name}, {incident.occurred_on:%B %Y}** — "
+                  f"{incident.title}.\n\n{cause.description}",
+        "practice": cause.prevention,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def learning_create(request: HttpRequest) -> HttpResponse:
+    """A new learning, drawn from the incidents named in the address (?incident=…) or form."""
+    wanted = request.POST.getlist("incidents") if request.method == "POST" \
+        else request.GET.getlist("incident")
+    try:
+        incidents = list(incident_selectors.incident_list(user=request.user, include_archived=True)
+                         .filter(public_id__in=wanted))
+    except ValidationError as error:
+        raise Http404("No such incident.") from error
+    if len(incidents) != len(set(wanted)):
+        raise Http404("No such incident.")
+    teams = _teams_for(request.user, incidents)
+    if not teams.exists():
+        raise PermissionDenied("Only members and managers of a team that can read these "
+                               "incidents can draw a learning from them.")
+    membership = current_membership(request)
+    default_team = next((t.pk for t in teams if membership and t.pk == membership.team_id),
+                        None) or teams.first().pk
+    initial = {"team": default_team, "owner": request.user.pk,
+               "incidents": [str(i.public_id) for i in incidents]}
+    if incidents:
+        initial.update(_prefill(incidents[0]))
+    form = LearningCreateForm(request.POST or None, teams=teams, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            learning, created = services.learning_create_from_incidents(
+                user=request.user, team=data["team"], incident_ids=data["incidents"],
+                title=data["title"], lesson=data["lesson"], practice=data["practice"],
+                owner=data["owner"], review_on=data["review_on"],
+                idempotency_key=data["idempotency_key"],
+            )
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            if created:
+                messages.success(request, "Learning drafted. Add the actions it needs, then "
+                                          "propose or adopt it.")
+            else:
+                messages.info(request, "This form was already sent: here is its learning.")
+            return redirect(learning)
+    return render(request, "learnings/learning_create.html", {
+        "form": form, "incidents": incidents, "single_team": teams.count() == 1,
+    })
+
+
+def _detail_context(request: HttpRequest, learning: Learning, **extra) -> dict:
+    can_write = can_write_team(request.user, learning.team)
+    incidents, hidden = selectors.visible_incidents(learning)
+    today = team_today(learning.team)
+    items = learning.items
+    context = {
+        "learning": learning,
+        "can_write": can_write,
+        "causes": selectors.learning_causes(learning),
+        "incidents": incidents,
+        "hidden_incident_count": hidden,
+        "items": items,
+        "today": today,
+        "open_count": sum(1 for item in items if not item.is_done),
+        "overdue_count": sum(1 for item in items if item.is_overdue(today)),
+        "item_form": ActionItemCreateForm(prefix="item", team=learning.team),
+        "status_form": StatusForm(),
+        "link_form": LinkForm(),
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+@require_GET
+def learning_detail(request: HttpRequest, public_id) -> HttpResponse:
+    learning = selectors.learning_get(user=request.user, public_id=public_id)
+    context = _detail_context(request, learning, history=learning_history(learning))
+    return render(request, "learnings/learning_detail.html", context)
+
+
+def _writable_learning(request: HttpRequest, public_id) -> Learning:
+    learning = selectors.learning_get(user=request.user, public_id=public_id)
+    require_writer(request.user, learning.team)
+    return learning
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def learning_edit(request: HttpRequest, public_id) -> HttpResponse:
+    learning = _writable_learning(request, public_id)
+    form = LearningForm(request.POST or None, instance=learning)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.learning_update(user=request.user, learning=learning,
+                                     data=form.service_data())
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Learning saved.")
+            return redirect(learning)
+    return render(request, "learnings/learning_edit.html", {"form": form, "learning": learning})
+
+
+STATUS_MESSAGES = {
+    LearningStatus.DRAFT: "Back to draft.",
+    LearningStatus.PROPOSED: "Proposed to the team.",
+    LearningStatus.ADOPTED: "Adopted: the team now works this way.",
+    LearningStatus.RETIRED: "Retired. Reopen it if it becomes relevant again.",
+}
+
+
+@login_required
+@require_POST
+def learning_status(request: HttpRequest, public_id) -> HttpResponse:
+    learning = _writable_learning(request, public_id)
+    form = StatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.learning_change_status(user=request.user, learning=learning,
+                                            status=form.cleaned_data["status"],
+                                            reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, STATUS_MESSAGES[form.cleaned_data["status"]])
+            return redirect(learning)
+    learning = selectors.learning_get(user=request.user, public_id=public_id)
+    context = _detail_context(request, learning, history=learning_history(learning),
+                              status_form=form)
+    return render(request, "learnings/learning_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def learning_archive(request: HttpRequest, public_id) -> HttpResponse:
+    learning = _writable_learning(request, public_id)
+    services.learning_archive(user=request.user, learning=learning)
+    messages.success(request, "Learning archived. It is out of lists and counts; restore it "
+                              "here at any time.")
+    return redirect(learning)
+
+
+@login_required
+@require_POST
+def learning_restore(request: HttpRequest, public_id) -> HttpResponse:
+    learning = _writable_learning(request, public_id)
+    services.learning_restore(user=request.user, learning=learning)
+    messages.success(request, "Learning restored.")
+    return redirect(learning)
+
+
+def _section(request: HttpRequest, public_id, template: str, **extra) -> HttpResponse:
+    """Re-render one section of the learning page for htmx; a plain POST goes back to the
+    page, with any error as a message."""
+    learning = selectors.learning_get(user=request.user, public_id=public_id)
+    if request.htmx:
+        return render(request, template, _detail_context(request, learning, **extra))
+    for form in extra.values():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+    return redirect(learning)
+
+
+@login_required
+@require_GET
+def incident_search(request: HttpRequest, public_id) -> HttpResponse:
+    """Search-as-you-type for incidents to link: the team's own and the library's."""
+    learning = _writable_learning(request, public_id)
+    text = request.GET.get("q", "")
+    results = selectors.linkable_incident_search(learning=learning, text=text)
+    return render(request, "learnings/partials/link_results.html",
+                  {"learning": learning, "results": results, "q": text})
+
+
+@login_required
+@require_POST
+def incident_link(request: HttpRequest, public_id) -> HttpResponse:
+    learning = _writable_learning(request, public_id)
+    form = LinkForm(request.POST)
+    if form.is_valid():
+        try:
+            services.learning_incident_link(user=request.user, learning=learning,
+                                            incident_id=form.cleaned_data["incident"])
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return _section(request, public_id, "learnings/partials/incidents.html")
+    # Refused, never silently: 400, with the reason beside the search box.
+    learning = selectors.learning_get(user=request.user, public_id=public_id)
+    if request.htmx:
+        return render(request, "learnings/partials/incidents.html",
+                      _detail_context(request, learning, link_form=form), status=400)
+    return render(request, "learnings/learning_detail.html",
+                  _detail_context(request, learning, link_form=form,
+                                  history=learning_history(learning)), status=400)
+
+
+@login_required
+@require_POST
+def incident_unlink(request: HttpRequest, public_id, incident_id) -> HttpResponse:
+    learning = _writable_learning(request, public_id)
+    incident = learning.incidents.filter(public_id=incident_id).first()
+    if incident is None:
+        return HttpResponse("That incident is not linked to this learning.", status=404)
+    services.learning_incident_unlink(user=request.user, learning=learning, incident=incident)
+    return _section(request, public_id, "learnings/partials/incidents.html")
+
+
+@login_required
+@require_POST
+def action_item_create(request: HttpRequest, public_id) -> HttpResponse:
+    learning = _writable_learning(request, public_id)
+    form = ActionItemCreateForm(request.POST, prefix="item", team=learning.team)
+    if form.is_valid():
+        try:
+            services.action_item_create(user=request.user, learning=learning, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return _section(request, public_id, "learnings/partials/action_items.html")
+    return _section(request, public_id, "learnings/partials/action_items.html", item_form=form)
+
+
+def _writable_item(request: HttpRequest, item_id) -> ActionItem:
+    item = (ActionItem.objects.for_user(request.user).select_related("learning__team", "owner")
+            .filter(public_id=item_id).first())
+    if item is None:
+        raise Http404("No such action item.")
+    require_writer(request.user, item.learning.team)
+    return item
+
+
+def _item_changed(request: HttpRequest, item: ActionItem) -> HttpResponse:
+    """Answer a change to one action item: its row again (htmx), or back where it came from."""
+    item = ActionItem.objects.select_related("learning__team", "owner", "done_by").get(
+        pk=item.pk)
+    if request.htmx:
+        return render(request, "learnings/partials/action_item_row.html", {
+            "item": item, "can_write": True, "today": team_today(item.learning.team),
+            "show_learning": request.POST.get("from") == "mine",
+        })
+    if request.POST.get("from") == "mine":
+        return redirect("learnings:action-item-mine")
+    return redirect(item.learning)
+
+
+@login_required
+@require_POST
+def action_item_complete(request: HttpRequest, item_id) -> HttpResponse:
+    item = _writable_item(request, item_id)
+    services.action_item_complete(user=request.user, item=item)
+    return _item_changed(request, item)
+
+
+@login_required
+@require_POST
+def action_item_reopen(request: HttpRequest, item_id) -> HttpResponse:
+    item = _writable_item(request, item_id)
+    services.action_item_reopen(user=request.user, item=item)
+    return _item_changed(request, item)
+
+
+@login_required
+@require_POST
+def action_item_archive(request: HttpRequest, item_id) -> HttpResponse:
+    item = _writable_item(request, item_id)
+    services.action_item_archive(user=request.user, item=item)
+    messages.success(request, f"Action “{item.title}” removed. Its history stays on the "
+                              "learning.")
+    return redirect(item.learning)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def action_item_edit(request: HttpRequest, item_id) -> HttpResponse:
+    item = _writable_item(request, item_id)
+    form = ActionItemForm(request.POST or None, team=item.learning.team, initial={
+        "title": item.title, "owner": item.owner_id, "due_on": item.due_on, "kind": item.kind,
+    })
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.action_item_update(user=request.user, item=item, data=form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, "Action saved.")
+            return redirect(item.learning)
+    return render(request, "learnings/action_item_edit.html", {"form": form, "item": item})
+
+
+@login_required
+@require_GET
+def my_action_items(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's action items across their teams, overdue first."""
+    show_done = request.GET.get("show") == "done"
+    items = selectors.action_item_list_for_owner(user=request.user, include_done=show_done)
+    if show_done:
+        items = items.filter(done_at__isnull=False).order_by("-done_at")
+    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    writable = set(writable_teams(request.user).values_list("pk", flat=True))
+    todays = {}
+    for item in page.object_list:
+        team = item.learning.team
+        item.can_write = team.pk in writable
+        item.team_today = todays.setdefault(team.pk, team_today(team))
+    return render(request, "learnings/my_action_items.html", {
+        "page": page, "show_done": show_done,
+    })
