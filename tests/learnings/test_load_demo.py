@@ -1,0 +1,230 @@
+"""manage.py load_demo: the shared library seed, a demo team, its people and own incidents
+(incidents.demo), and its learnings and action items (learnings.demo)."""
+
+import csv
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Membership, Team, User
+from incidents.demo import DEMO_PASSWORD, DEMO_PEOPLE, OWN_INCIDENTS
+from incidents.models import Incident, Organization, Source, TimelineEvent
+from incidents.seed import LIBRARY_TEAM, SEED_CSV
+from learnings.demo import ALLERGEN_REPLY, DEMO_LEARNINGS
+from learnings.models import ActionItem, Learning, LearningStatus, team_today
+from learnings.selectors import incident_repeat_of, learning_filter_drawn_from
+
+
+def load_demo() -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def seed_rows() -> list[dict]:
+    with SEED_CSV.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def counts() -> dict[str, int]:
+    return {
+        "incidents": Incident.objects.count(),
+        "incident history": Incident.history.count(),
+        "organisations": Organization.objects.count(),
+        "sources": Source.objects.count(),
+        "timeline events": TimelineEvent.objects.count(),
+        "users": User.objects.count(),
+        "teams": Team.objects.count(),
+        "memberships": Membership.objects.count(),
+        "learnings": Learning.objects.count(),
+        "learning history": Learning.history.count(),
+        "action items": ActionItem.objects.count(),
+        "action item history": ActionItem.history.count(),
+    }
+
+
+@pytest.fixture
+def demo(db):
+    return load_demo()
+
+
+def test_seed_file_holds_forty_cases():
+    assert len(seed_rows()) == 40
+
+
+def test_library_holds_the_forty_seed_cases_as_shared_external_incidents(demo):
+    library = Incident.objects.filter(team__slug=LIBRARY_TEAM["slug"])
+    assert library.count() == 40
+    assert set(library.values_list("visibility", "origin")) == {("library", "external")}
+    assert Incident.objects.filter(visibility="library").count() == 40
+
+
+def test_demo_team_has_eight_own_private_incidents(demo):
+    own = Incident.objects.filter(team__slug="demo")
+    assert own.count() == len(OWN_INCIDENTS) == 8
+    assert set(own.values_list("visibility", "origin")) == {("team", "own")}
+    assert set(own.values_list("organization__name", flat=True)) == {"Northwind Coffee"}
+
+
+def test_demo_people_can_log_in_with_the_demo_password(demo, client):
+    team = Team.objects.get(slug="demo")
+    assert len(DEMO_PEOPLE) == 3
+    for email, name, role in DEMO_PEOPLE:
+        user = User.objects.get(email=email)
+        assert user.display_name == name
+        assert Membership.objects.get(user=user, team=team).role == role
+        assert client.login(email=email, password="misfire-demo") is True
+        client.logout()
+    assert DEMO_PASSWORD == "misfire-demo"
+
+
+def test_demo_prints_the_logins_and_what_it_loaded(demo):
+    assert "misfire-demo" in demo
+    for email, _, _ in DEMO_PEOPLE:
+        assert email in demo
+    assert "Library: 40 incidents loaded" in demo
+    assert "8 own incidents added" in demo
+    assert "Learnings: 6 added, 0 already there" in demo
+    assert "10 action items added, 2 overdue" in demo
+
+
+def test_a_second_run_says_everything_was_already_there(demo):
+    again = load_demo()
+    assert "Library: 0 incidents loaded, 40 already there" in again
+    assert "0 own incidents added, 8 already there" in again
+    assert "Learnings: 0 added, 6 already there" in again
+    assert "0 action items added" in again
+
+
+def test_running_it_twice_changes_no_counts(demo):
+    before = counts()
+    updated = dict(Learning.objects.values_list("title", "updated_at"))
+    load_demo()
+    assert counts() == before
+    assert dict(Learning.objects.values_list("title", "updated_at")) == updated
+
+
+def test_each_seed_case_keeps_its_coding_from_the_csv(demo):
+    library = Incident.objects.filter(team__slug=LIBRARY_TEAM["slug"])
+    for row in seed_rows():
+        incident = library.get(title=row["title"])
+        assert incident.primary_cause.slug == row["primary_cause"], row["title"]
+        assert set(incident.contributing_causes.values_list("slug", flat=True)) == {
+            slug for slug in row["contributing_causes"].split("|") if slug
+        }, row["title"]
+        assert incident.organization.name == row["organization"], row["title"]
+        assert incident.platform == row["platform"], row["title"]
+        assert incident.severity == row["severity"], row["title"]
+        assert incident.occurred_on.isoformat() == row["occurred_on"], row["title"]
+        assert incident.acknowledged == (row["acknowledged"] == "true"), row["title"]
+        assert incident.deleted_silently == (row["deleted_silently"] == "true"), row["title"]
+        urls = list(incident.sources.values_list("url", flat=True))
+        assert urls == ([row["source_url"]] if row["source_url"] else []), row["title"]
+
+
+def test_demo_incidents_have_response_scores_and_a_first_response(demo):
+    first = Incident.objects.get(team__slug="demo", title__startswith="Pumpkin-spice")
+    assert first.response_score == 3
+    assert first.timeline.count() == 3
+    apology = first.timeline.get(kind="apology")
+    assert first.first_response_at == apology.at
+    deleted = Incident.objects.get(team__slug="demo", title__startswith="Reply deleted")
+    assert deleted.response_score == 0
+    assert deleted.deleted_silently is True
+
+
+# Learnings and action items ------------------------------------------------------------------
+
+
+@pytest.fixture
+def demo_team(demo):
+    return Team.objects.get(slug="demo")
+
+
+@pytest.fixture
+def demo_manager(demo):
+    return User.objects.get(email="manager@demo.misfire.test")
+
+
+def test_demo_team_has_six_learnings_in_every_status(demo_team):
+    learnings = Learning.objects.filter(team=demo_team)
+    assert learnings.count() == len(DEMO_LEARNINGS) == 6
+    assert Learning.objects.exclude(team=demo_team).count() == 0
+    statuses = sorted(learnings.values_list("status", flat=True))
+    assert statuses == sorted(["adopted"] * 3 + ["proposed", "draft", "retired"])
+    assert set(learnings.values_list("owner__email", flat=True)) == {
+        "manager@demo.misfire.test", "member@demo.misfire.test"}
+    for learning in learnings:
+        assert learning.lesson, learning.title
+        assert learning.practice, learning.title
+        assert learning.incidents.exists(), learning.title
+
+
+def test_learnings_keep_their_status_dates_in_order(demo_team):
+    for learning in Learning.objects.filter(team=demo_team):
+        assert learning.created_at <= learning.status_changed_at <= learning.updated_at
+        if learning.status == LearningStatus.ADOPTED:
+            assert learning.created_at < learning.adopted_at == learning.status_changed_at
+        if learning.status == LearningStatus.RETIRED:
+            assert learning.adopted_at < learning.retired_at == learning.status_changed_at
+            assert learning.retired_reason
+        history = list(learning.history.order_by("history_date"))
+        assert history[0].history_date == learning.created_at
+        assert history[-1].status == learning.status
+        assert history[-1].history_date == learning.status_changed_at
+
+
+def test_learnings_are_drawn_from_library_own_and_both(demo_team):
+    learnings = Learning.objects.filter(team=demo_team)
+    external = learning_filter_drawn_from(learnings, "external")
+    own = learning_filter_drawn_from(learnings, "own")
+    both = learning_filter_drawn_from(learnings, "both")
+    assert external.count() >= 2
+    assert own.count() >= 2
+    assert both.count() >= 1
+    assert external.count() + own.count() + both.count() == learnings.count()
+    for learning in external:
+        assert set(learning.incidents.values_list("visibility", flat=True)) == {"library"}
+        assert set(learning.incidents.values_list("team__slug", flat=True)) == {
+            LIBRARY_TEAM["slug"]}
+    for learning in own:
+        assert set(learning.incidents.values_list("team", flat=True)) == {demo_team.pk}
+
+
+def test_one_own_incident_repeats_a_cause_an_adopted_learning_covered(demo_team, demo_manager):
+    incident = Incident.objects.get(team=demo_team, title=ALLERGEN_REPLY)
+    (learning,) = incident_repeat_of(user=demo_manager, incident=incident)
+    assert learning.title == "Answer criticism where it was posted; never delete it"
+    assert learning.status == LearningStatus.ADOPTED
+    assert learning.adopted_at.date() < incident.occurred_on
+    # Drawn from the library's cases of that cause, not from the incident it failed to prevent.
+    assert not learning.incidents.filter(pk=incident.pk).exists()
+    assert set(learning.incidents.values_list("primary_cause__slug", flat=True)) == {
+        incident.primary_cause.slug}
+    # The only repeat among the team's own incidents.
+    repeats = [i.title for i in Incident.objects.filter(team=demo_team)
+               if incident_repeat_of(user=demo_manager, incident=i)]
+    assert repeats == [ALLERGEN_REPLY]
+
+
+def test_action_items_some_done_some_open_two_overdue(demo_team):
+    items = ActionItem.objects.filter(learning__team=demo_team).select_related("learning__team")
+    assert items.count() == 10
+    assert set(items.values_list("kind", flat=True)) == {"preventive", "detective", "corrective"}
+    assert set(items.values_list("owner__email", flat=True)) == {
+        "manager@demo.misfire.test", "member@demo.misfire.test"}
+    done = [item for item in items if item.is_done]
+    overdue = [item for item in items if item.is_overdue()]
+    upcoming = [item for item in items if not item.is_done and not item.is_overdue()]
+    assert len(done) == 6
+    assert len(overdue) == 2
+    assert len(upcoming) == 2
+    today = team_today(demo_team)
+    assert all(item.due_on >= today for item in upcoming)
+    for item in done:
+        assert item.done_by == item.owner
+        assert item.created_at <= item.done_at
+    for item in overdue:
+        # Backdated in the history too: the item reads as made with that date.
+        assert item.history.earliest("history_date").due_on == item.due_on
