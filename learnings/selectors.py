@@ -10,6 +10,7 @@ from django.db.models import (
     Case,
     Count,
     Exists,
+    F,
     IntegerField,
     OuterRef,
     Prefetch,
@@ -192,11 +193,14 @@ def action_item_list_for_owner(*, user: User, include_done: bool = False
     queryset = (
         ActionItem.objects.for_user(user).active()
         .filter(owner=user, learning__archived_at__isnull=True)
-        .select_related("learning__team")
+        # The owner is the reader, but each row names it: one join, not a query a row.
+        .select_related("learning__team", "owner")
     )
     if not include_done:
         return queryset.open()
-    return queryset
+    # Open ones (no done_at) first in their own order; then the latest done.
+    return queryset.order_by(F("done_at").desc(nulls_first=True),
+                             F("due_on").asc(nulls_last=True), "pk")
 
 
 def incident_learning_list(*, user: User, incident: Incident) -> list[Learning]:

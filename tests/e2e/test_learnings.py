@@ -90,7 +90,8 @@ def test_incident_becomes_an_adopted_learning_that_the_next_incident_shows_as_a_
     expect(page.locator(".history")).to_contain_text("Maya Manager adopted it")
     page.screenshot(path=str(shots_dir / "learning-page.png"), full_page=True)
     learning.refresh_from_db()
-    assert learning.status == "adopted" and learning.adopted_at is not None
+    assert learning.status == "adopted"
+    assert learning.adopted_at is not None
 
     # The next failure with the same cause: logging it shows what was learned before.
     page.get_by_role("link", name="Log an incident").click()
