@@ -247,8 +247,9 @@ def incident_search(request: HttpRequest, public_id) -> HttpResponse:
     learning = _writable_learning(request, public_id)
     text = request.GET.get("q", "")
     results = selectors.linkable_incident_search(learning=learning, text=text)
-    return render(request, "learnings/partials/link_results.html",
-                  {"learning": learning, "results": results, "q": text})
+    template = "learnings/partials/link_results.html" if request.htmx \
+        else "learnings/link_search.html"
+    return render(request, template, {"learning": learning, "results": results, "q": text})
 
 
 @login_required
