@@ -36,7 +36,7 @@ class HistoryEntry:
     changes: list[Change] = field(default_factory=list)
 
 
-def _display(value) -> str:
+def display_value(value) -> str:
     if value in (None, "", []):
         return "—"
     if isinstance(value, bool):
@@ -117,7 +117,7 @@ def _entry(newer, older, names) -> HistoryEntry:
             entry.action = "archived it" if after else "restored it"
             continue
         entry.changes.append(Change(str(model_field.verbose_name).capitalize(),
-                                    _display(before), _display(after)))
+                                    display_value(before), display_value(after)))
     for name, (_, key, model) in M2M.items():
         before = {getattr(row, key) for row in getattr(older, f"_{name}")}
         after = {getattr(row, key) for row in getattr(newer, f"_{name}")}
@@ -125,7 +125,7 @@ def _entry(newer, older, names) -> HistoryEntry:
             lookup = names[model]
             entry.changes.append(Change(
                 name.replace("_", " ").capitalize(),
-                _display(sorted(lookup.get(pk, "?") for pk in before)),
-                _display(sorted(lookup.get(pk, "?") for pk in after)),
+                display_value(sorted(lookup.get(pk, "?") for pk in before)),
+                display_value(sorted(lookup.get(pk, "?") for pk in after)),
             ))
     return entry

@@ -4,7 +4,7 @@ unlinked, and what happened to its action items."""
 from django.db.models import Prefetch
 
 from accounts.models import User
-from incidents.history import HISTORY_LIMIT, Change, HistoryEntry, _display
+from incidents.history import HISTORY_LIMIT, Change, HistoryEntry, display_value
 from incidents.models import Incident
 
 from .models import ActionItem, Learning, LearningStatus
@@ -57,7 +57,7 @@ def _value(field: str, value, names: dict) -> str:
         return dict(ActionItem._meta.get_field("kind").flatchoices).get(value, value)
     if field in LONG_TEXT and value:
         return value if len(value) <= 120 else value[:117] + "…"
-    return _display(value)
+    return display_value(value)
 
 
 def _learning_entry(newer, older, incidents: dict, names: dict) -> HistoryEntry:
@@ -65,7 +65,7 @@ def _learning_entry(newer, older, incidents: dict, names: dict) -> HistoryEntry:
         entry = HistoryEntry(at=newer.history_date, user=newer.history_user, action="drafted it")
         titles = sorted(incidents.get(row.incident_id, "?") for row in newer._links)
         if titles:
-            entry.changes.append(Change("Drawn from", "", _display(titles)))
+            entry.changes.append(Change("Drawn from", "", display_value(titles)))
         return entry
     entry = HistoryEntry(at=newer.history_date, user=newer.history_user, action="changed")
     if newer.status != older.status:
