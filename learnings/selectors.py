@@ -113,17 +113,20 @@ def learning_list(*, user: User, include_archived: bool = False) -> QuerySet[Lea
 def learning_get(*, user: User, public_id: UUID | str) -> Learning:
     """One learning of the user's teams (archived ones too) with its page's data; 404
     otherwise, so another team's learnings stay out of sight."""
-    items = ActionItem.objects.active().select_related("owner", "done_by", "learning__team")
+    # Active and removed actions in one query; the page lists removed ones for restoring.
+    items = ActionItem.objects.select_related("owner", "done_by", "learning__team")
     learning = (
         Learning.objects.for_user(user)
         .select_related("team", "owner", "created_by", "status_changed_by")
         .prefetch_related(_linked_incidents_prefetch(),
-                          Prefetch("action_items", queryset=items, to_attr="items"))
+                          Prefetch("action_items", queryset=items, to_attr="all_items"))
         .filter(public_id=public_id)
         .first()
     )
     if learning is None:
         raise Http404("No such learning.")
+    learning.items = [item for item in learning.all_items if item.archived_at is None]
+    learning.removed_items = [item for item in learning.all_items if item.archived_at]
     return learning
 
 

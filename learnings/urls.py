@@ -26,4 +26,6 @@ urlpatterns = [
          name="action-item-complete"),
     path("actions/<uuid:item_id>/reopen/", views.action_item_reopen, name="action-item-reopen"),
     path("actions/<uuid:item_id>/remove/", views.action_item_archive, name="action-item-archive"),
+    path("actions/<uuid:item_id>/restore/", views.action_item_restore,
+         name="action-item-restore"),
 ]

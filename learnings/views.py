@@ -351,6 +351,15 @@ def action_item_archive(request: HttpRequest, item_id) -> HttpResponse:
 
 
 @login_required
+@require_POST
+def action_item_restore(request: HttpRequest, item_id) -> HttpResponse:
+    item = _writable_item(request, item_id)
+    services.action_item_restore(user=request.user, item=item)
+    messages.success(request, f"Action “{item.title}” restored.")
+    return redirect(item.learning)
+
+
+@login_required
 @require_http_methods(["GET", "POST"])
 def action_item_edit(request: HttpRequest, item_id) -> HttpResponse:
     item = _writable_item(request, item_id)

@@ -549,6 +549,21 @@ def test_removing_an_action_keeps_it_in_the_history(member_client, member, team)
     assert f'id="item-{item.public_id}"' not in html
     assert "removed an action" in html
     assert ActionItem.objects.filter(pk=item.pk, archived_at__isnull=False).exists()
+    assert "1 removed action" in html
+    assert 'aria-label="Restore: Brief the agency"' in html
+
+
+def test_a_removed_action_is_restored_from_the_learning_page(member_client, member, team):
+    learning = draft(team, member)
+    item = action_item_create(user=member, learning=learning, title="Brief the agency")
+    member_client.post(url("action-item-archive", item))
+    response = member_client.post(url("action-item-restore", item), follow=True)
+    html = response.content.decode()
+    assert "Action “Brief the agency” restored." in html
+    assert f'id="item-{item.public_id}"' in html
+    assert "removed action" not in html
+    assert "restored an action" in html
+    assert ActionItem.objects.get(pk=item.pk).archived_at is None
 
 
 def test_editing_an_action_saves_it_and_refuses_a_new_past_due_date(

@@ -183,6 +183,14 @@ def item_archived(w, target):
     return _item(w, target).archived_at is not None
 
 
+def item_restored(w, target):
+    return _item(w, target).archived_at is None
+
+
+def remove_item_first(w: World, target: str) -> None:
+    ActionItem.objects.filter(pk=w.items[target]["open"].pk).update(archived_at=timezone.now())
+
+
 def archive_first(w: World, target: str) -> None:
     Learning.objects.filter(pk=w.learnings[target].pk).update(archived_at=timezone.now())
 
@@ -219,6 +227,8 @@ LEARNING_ACTIONS = [
      item_reopened, None),
     ("action-item-archive", "post", item_url("action-item-archive"), no_data, False, 302,
      item_archived, None),
+    ("action-item-restore", "post", item_url("action-item-restore"), no_data, False, 302,
+     item_restored, remove_item_first),
 ]
 
 
@@ -515,7 +525,8 @@ def test_drawing_a_learning_from_a_malformed_or_unknown_incident_address_is_404(
 
 
 @pytest.mark.parametrize("name", ["action-item-update", "action-item-complete",
-                                  "action-item-reopen", "action-item-archive"])
+                                  "action-item-reopen", "action-item-archive",
+                                  "action-item-restore"])
 def test_unknown_action_item_is_404(client, world, name):
     client.force_login(world.people["member"])
     path = reverse(f"learnings:{name}", kwargs={"item_id": uuid.uuid4()})
