@@ -53,7 +53,7 @@ def require_writer(user: User, team: Team) -> None:
                                "change it.")
 
 
-def _attribute(obj, user: User) -> None:
+def attribute_history(obj, user: User) -> None:
     """Name the acting user in the history records this object's next writes leave.
 
     The request middleware only knows the user inside a web request; services also run from
@@ -129,7 +129,7 @@ def incident_create(
         severity=severity,
         idempotency_key=idempotency_key,
     )
-    _attribute(incident, user)
+    attribute_history(incident, user)
     incident.full_clean(exclude=["idempotency_key"])
     if source_url:
         # Logged with its link: one history record with both, written after the link is on.
@@ -175,7 +175,7 @@ def incident_update(*, user: User, incident: Incident, data: dict[str, Any]) -> 
     """
     require_writer(user, incident.team)
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
-    _attribute(incident, user)
+    attribute_history(incident, user)
     before = _state(incident)
     for field in SCALAR_FIELDS:
         if field in data:
@@ -217,7 +217,7 @@ def incident_update(*, user: User, incident: Incident, data: dict[str, Any]) -> 
 def incident_archive(*, user: User, incident: Incident) -> Incident:
     """Take an incident out of lists and search; nothing is deleted and it can be restored."""
     require_writer(user, incident.team)
-    _attribute(incident, user)
+    attribute_history(incident, user)
     if incident.archived_at is None:
         incident.archived_at = timezone.now()
         incident.save(update_fields=["archived_at", "updated_at"])
@@ -227,7 +227,7 @@ def incident_archive(*, user: User, incident: Incident) -> Incident:
 @transaction.atomic
 def incident_restore(*, user: User, incident: Incident) -> Incident:
     require_writer(user, incident.team)
-    _attribute(incident, user)
+    attribute_history(incident, user)
     if incident.archived_at is not None:
         incident.archived_at = None
         incident.save(update_fields=["archived_at", "updated_at"])
@@ -264,7 +264,7 @@ def source_add(*, user: User, incident: Incident, url: str, kind: str, title: st
         raise ValidationError({"kind": "Choose what kind of source this is."})
     if incident.sources.filter(url=url.strip()).exists():
         raise ValidationError({"url": "This link is already a source of this incident."})
-    _attribute(incident, user)
+    attribute_history(incident, user)
     return _source_attach(incident=incident, url=url, kind=kind, title=title)
 
 
@@ -272,7 +272,7 @@ def source_add(*, user: User, incident: Incident, url: str, kind: str, title: st
 def source_remove(*, user: User, incident: Incident, source: Source) -> None:
     """Detach a source from this incident (the link stays for the incidents that share it)."""
     require_writer(user, incident.team)
-    _attribute(incident, user)
+    attribute_history(incident, user)
     incident.sources.remove(source)
 
 
@@ -297,8 +297,8 @@ def timeline_event_add(
         raise ValidationError({"at": "That time is in the future."})
     event = TimelineEvent(incident=incident, at=at, kind=kind, text=text.strip(), url=url.strip(),
                           created_by=user)
-    _attribute(event, user)
-    _attribute(incident, user)
+    attribute_history(event, user)
+    attribute_history(incident, user)
     event.full_clean()
     event.save()
     _refresh_first_response(incident)
@@ -310,7 +310,7 @@ def timeline_event_remove(*, user: User, event: TimelineEvent) -> None:
     """Remove a timeline entry; its history record keeps what it said and who removed it."""
     incident = event.incident
     require_writer(user, incident.team)
-    _attribute(event, user)
-    _attribute(incident, user)
+    attribute_history(event, user)
+    attribute_history(incident, user)
     event.delete()
     _refresh_first_response(incident)

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Team, User
 from incidents.models import Incident
-from incidents.services import require_writer
+from incidents.services import attribute_history, require_writer
 
 from .models import (
     TRANSITIONS,
@@ -32,11 +32,6 @@ LEARNING_FIELDS = ("title", "lesson", "practice", "owner", "review_on")
 ACTION_ITEM_FIELDS = ("title", "owner", "due_on", "kind")
 NOT_READABLE = ("No incident your team can read has that address: link your team's own "
                 "incidents or the library's.")
-
-
-def _attribute(obj, user: User) -> None:
-    # Services run from commands and tasks too; they name the acting user for the history.
-    obj._history_user = user
 
 
 def _require_team_member(team: Team, person: User | None, field: str) -> None:
@@ -86,7 +81,7 @@ def learning_create_from_incidents(
                         owner=owner, review_on=review_on, created_by=user,
                         status_changed_at=timezone.now(), status_changed_by=user,
                         idempotency_key=idempotency_key)
-    _attribute(learning, user)
+    attribute_history(learning, user)
     learning.full_clean(exclude=["idempotency_key"])
     # One history record with the incidents already linked, written once they are.
     learning.skip_history_when_saving = True
@@ -111,7 +106,7 @@ def learning_update(*, user: User, learning: Learning, data: dict[str, Any]) -> 
     """Change a learning's title, lesson, practice, owner or review date."""
     require_writer(user, learning.team)
     learning = Learning.objects.select_for_update().get(pk=learning.pk)
-    _attribute(learning, user)
+    attribute_history(learning, user)
     changed = False
     for field in LEARNING_FIELDS:
         if field in data and getattr(learning, field) != data[field]:
@@ -154,7 +149,7 @@ def learning_change_status(*, user: User, learning: Learning, status: str,
     if learning.archived_at is not None:
         raise ValidationError({"status": "Restore this learning before changing its status."})
     now = timezone.now()
-    _attribute(learning, user)
+    attribute_history(learning, user)
     learning.status = status
     learning.status_changed_at = now
     learning.status_changed_by = user
@@ -176,7 +171,7 @@ def learning_change_status(*, user: User, learning: Learning, status: str,
 def learning_archive(*, user: User, learning: Learning) -> Learning:
     """Take a learning out of lists and counts; nothing is deleted and it can be restored."""
     require_writer(user, learning.team)
-    _attribute(learning, user)
+    attribute_history(learning, user)
     if learning.archived_at is None:
         learning.archived_at = timezone.now()
         learning.save(update_fields=["archived_at", "updated_at"])
@@ -186,7 +181,7 @@ def learning_archive(*, user: User, learning: Learning) -> Learning:
 @transaction.atomic
 def learning_restore(*, user: User, learning: Learning) -> Learning:
     require_writer(user, learning.team)
-    _attribute(learning, user)
+    attribute_history(learning, user)
     if learning.archived_at is not None:
         learning.archived_at = None
         learning.save(update_fields=["archived_at", "updated_at"])
@@ -207,7 +202,7 @@ def learning_incident_link(*, user: User, learning: Learning,
     (incident,) = _readable_incidents(learning.team, [incident_id])
     if learning.incidents.filter(pk=incident.pk).exists():
         raise ValidationError({"incident": "That incident is already linked to this learning."})
-    _attribute(learning, user)
+    attribute_history(learning, user)
     learning.incidents.add(incident)  # the history record comes with the link
     _touch(learning)
     return incident
@@ -217,7 +212,7 @@ def learning_incident_link(*, user: User, learning: Learning,
 def learning_incident_unlink(*, user: User, learning: Learning, incident: Incident) -> None:
     """Unlink an incident; the history keeps that it was linked."""
     require_writer(user, learning.team)
-    _attribute(learning, user)
+    attribute_history(learning, user)
     learning.incidents.remove(incident)
     _touch(learning)
 
@@ -250,7 +245,7 @@ def action_item_create(
     item = ActionItem(learning=learning, title=title.strip(), owner=owner, due_on=due_on,
                       kind=kind, created_by=user, done_at=now if done else None,
                       done_by=user if done else None)
-    _attribute(item, user)
+    attribute_history(item, user)
     _validate_action_item(item)
     item.save()
     _touch(learning)
@@ -273,7 +268,7 @@ def action_item_update(*, user: User, item: ActionItem, data: dict[str, Any]) ->
         item.full_clean()
     else:
         _validate_action_item(item)
-    _attribute(item, user)
+    attribute_history(item, user)
     item.save()
     _touch(item.learning)
     return item
@@ -284,7 +279,7 @@ def action_item_complete(*, user: User, item: ActionItem) -> ActionItem:
     require_writer(user, item.learning.team)
     item = ActionItem.objects.select_for_update().select_related("learning__team").get(pk=item.pk)
     if item.done_at is None:
-        _attribute(item, user)
+        attribute_history(item, user)
         item.done_at = timezone.now()
         item.done_by = user
         item.save()
@@ -298,7 +293,7 @@ def action_item_reopen(*, user: User, item: ActionItem) -> ActionItem:
     require_writer(user, item.learning.team)
     item = ActionItem.objects.select_for_update().select_related("learning__team").get(pk=item.pk)
     if item.done_at is not None:
-        _attribute(item, user)
+        attribute_history(item, user)
         item.done_at = None
         item.done_by = None
         item.save()
@@ -311,7 +306,7 @@ def action_item_archive(*, user: User, item: ActionItem) -> ActionItem:
     """Take an action item off the learning; its history stays and it can be restored."""
     require_writer(user, item.learning.team)
     if item.archived_at is None:
-        _attribute(item, user)
+        attribute_history(item, user)
         item.archived_at = timezone.now()
         item.save(update_fields=["archived_at", "updated_at"])
         _touch(item.learning)
@@ -322,7 +317,7 @@ def action_item_archive(*, user: User, item: ActionItem) -> ActionItem:
 def action_item_restore(*, user: User, item: ActionItem) -> ActionItem:
     require_writer(user, item.learning.team)
     if item.archived_at is not None:
-        _attribute(item, user)
+        attribute_history(item, user)
         item.archived_at = None
         item.save(update_fields=["archived_at", "updated_at"])
         _touch(item.learning)
