@@ -45,7 +45,7 @@ def _list_page(request: HttpRequest, queryset, template: str, extra: dict) -> Ht
     filterset = IncidentFilter(request.GET, queryset=queryset, user=request.user)
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
-        "filter": filterset, "page": page, "filtered": _is_filtered(request),
+        "filter": filterset, "page": page, "filtered": is_filtered(request),
         "more_filters_set": any(request.GET.get(name) for name in MORE_FILTERS), **extra,
     }
     if request.htmx and request.htmx.target == "incident-results":
@@ -53,7 +53,7 @@ def _list_page(request: HttpRequest, queryset, template: str, extra: dict) -> Ht
     return render(request, template, context)
 
 
-def _is_filtered(request: HttpRequest) -> bool:
+def is_filtered(request: HttpRequest) -> bool:
     return any(value for key, value in request.GET.items() if key not in ("page", "sort"))
 
 

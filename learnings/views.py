@@ -14,7 +14,7 @@ from accounts.models import Team
 from incidents import selectors as incident_selectors
 from incidents.models import Incident, Origin, Visibility
 from incidents.services import can_write_team, require_writer
-from incidents.views import apply_errors, writable_teams
+from incidents.views import apply_errors, is_filtered, writable_teams
 
 from . import selectors, services
 from .filters import LearningFilter
@@ -33,10 +33,6 @@ PAGE_SIZE = 25
 MORE_FILTERS = ("drawn_from", "team", "period", "archived")
 
 
-def _is_filtered(request: HttpRequest) -> bool:
-    return any(value for key, value in request.GET.items() if key not in ("page", "sort"))
-
-
 @login_required
 @require_GET
 def learning_list(request: HttpRequest) -> HttpResponse:
@@ -49,7 +45,7 @@ def learning_list(request: HttpRequest) -> HttpResponse:
         learning.own_count = sum(1 for i in counted if i.origin == Origin.OWN)
         learning.external_count = len(counted) - learning.own_count
     context = {
-        "filter": filterset, "page": page, "filtered": _is_filtered(request),
+        "filter": filterset, "page": page, "filtered": is_filtered(request),
         "more_filters_set": any(request.GET.get(name) for name in MORE_FILTERS),
         "several_teams": filterset.filters["team"].queryset.count() > 1,
     }
