@@ -1,7 +1,8 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Membership, Team, User
+from .models import Invitation, Membership, Team, User, team_name_key
 
 
 class MembershipInline(admin.TabularInline):
@@ -26,10 +27,24 @@ class UserAdmin(BaseUserAdmin):
                              "fields": ("email", "password1", "password2")}),)
 
 
+class TeamAdminForm(forms.ModelForm):
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        key = team_name_key(name)
+        if not key:
+            raise forms.ValidationError("A team name needs at least one letter or digit.")
+        if Team.objects.filter(name_key=key).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError("Another team already uses this name, or one that "
+                                        "differs only in capitals, spaces or punctuation.")
+        return name
+
+
 @admin.register(Team)
 class TeamAdmin(admin.ModelAdmin):
+    form = TeamAdminForm
     list_display = ("name", "slug", "timezone", "digest_weekday", "digest_hour")
     search_fields = ("name", "slug")
+    readonly_fields = ("name_key",)
     prepopulated_fields = {"slug": ("name",)}
     inlines = [MembershipInline]
 
@@ -40,3 +55,21 @@ class MembershipAdmin(admin.ModelAdmin):
     list_filter = ("role", "team")
     list_select_related = ("user", "team")
     autocomplete_fields = ("user", "team")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-mostly: invitations are made, resent and revoked on the team settings page, where
+    the rate limit and the email apply."""
+
+    list_display = ("email", "team", "role", "invited_by", "sent_at", "expires_at",
+                    "accepted_at", "revoked_at")
+    list_filter = ("role", "team")
+    list_select_related = ("team", "invited_by")
+    search_fields = ("email", "team__name")
+    exclude = ("token_hash",)
+    readonly_fields = ("team", "email", "role", "invited_by", "created_at", "sent_at",
+                       "expires_at", "accepted_at", "accepted_by")
+
+    def has_add_permission(self, request):
+        return False

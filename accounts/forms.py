@@ -1,17 +1,20 @@
 """Forms for signing in, teams and profiles."""
 
 from django import forms
+from django.contrib.auth import password_validation
 
 from .models import Role, Team, User, timezone_choices
 
 
 class TimezoneField(forms.ChoiceField):
     def __init__(self, **kwargs):
+        kwargs.setdefault("label", "Time zone")
         super().__init__(choices=timezone_choices, **kwargs)
 
 
 class MemberAddForm(forms.Form):
-    email = forms.EmailField(label="Email address",
+    # 254: the longest address the database holds (a longer one was a 500, not an error).
+    email = forms.EmailField(label="Email address", max_length=254,
                              widget=forms.EmailInput(attrs={"autocomplete": "off"}))
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
 
@@ -27,6 +30,8 @@ class TeamSettingsForm(forms.ModelForm):
         model = Team
         fields = ["name", "timezone", "digest_weekday", "digest_hour"]
         labels = {"digest_weekday": "Digest day", "digest_hour": "Digest hour"}
+        help_texts = {"name": "Unique across Misfire: no other team may use it, whatever its "
+                              "capitals, spaces or punctuation."}
 
 
 class ProfileForm(forms.ModelForm):
@@ -35,3 +40,31 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["display_name", "timezone"]
+
+
+class InvitationSignupForm(forms.Form):
+    """What someone new to Misfire gives to accept an invitation: a name and a password."""
+
+    display_name = forms.CharField(
+        label="Your name", max_length=120, required=False,
+        help_text="Shown to your team beside your work. You can change it later.")
+    new_password1 = forms.CharField(
+        label="Password", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+        help_text=password_validation.password_validators_help_text_html())
+    new_password2 = forms.CharField(
+        label="Password again", strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def __init__(self, *args, email: str, **kwargs):
+        self.email = email
+        super().__init__(*args, **kwargs)
+
+    def clean_new_password2(self):
+        first = self.cleaned_data.get("new_password1")
+        second = self.cleaned_data.get("new_password2")
+        if first and second and first != second:
+            raise forms.ValidationError("The two passwords differ.")
+        if second:
+            password_validation.validate_password(second, User(email=self.email))
+        return second

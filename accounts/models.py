@@ -1,5 +1,7 @@
 """People, teams and who belongs where."""
 
+import hashlib
+import unicodedata
 import zoneinfo
 
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -11,6 +13,35 @@ from django.utils import timezone as django_timezone
 def validate_timezone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(f"“{value}” is not a known time zone, e.g. Europe/London.")
+
+
+def team_name_key(name: str) -> str:
+    """The form of a team name that two teams may not share: case, accents, spaces and
+    punctuation are ignored, so "Comms", "comms" and "C.O.M.M.S" are one name."""
+    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name).casefold())
+    return "".join(char for char in folded if char.isalnum())
+
+
+class NameKeyField(models.CharField):
+    """Holds team_name_key(name), recomputed whenever the row is written, however it is written
+    (services, admin, get_or_create in the seed and demo), so the unique constraint on it always
+    compares like with like."""
+
+    def __init__(self, *args, source: str = "name", **kwargs):
+        self.source = source
+        kwargs.setdefault("editable", False)
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.source != "name":
+            kwargs["source"] = self.source
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        value = team_name_key(getattr(model_instance, self.source) or "")
+        setattr(model_instance, self.attname, value)
+        return value
 
 
 def timezone_choices() -> list[tuple[str, str]]:
@@ -49,7 +80,8 @@ class User(AbstractUser):
     last_name = None
     email = models.EmailField("email address", unique=True)
     display_name = models.CharField(max_length=120, blank=True)
-    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    timezone = models.CharField("time zone", max_length=64, default="UTC",
+                                validators=[validate_timezone])
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -90,8 +122,11 @@ class Team(models.Model):
     """A communications team: owns incidents and learnings, receives a weekly digest."""
 
     name = models.CharField(max_length=120)
+    # Unique, so no team can take a look-alike of another's name ("comms" beside "Comms").
+    name_key = NameKeyField(max_length=120, unique=True)
     slug = models.SlugField(max_length=60, unique=True)
-    timezone = models.CharField(max_length=64, default="UTC", validators=[validate_timezone])
+    timezone = models.CharField("time zone", max_length=64, default="UTC",
+                                validators=[validate_timezone])
     digest_weekday = models.PositiveSmallIntegerField(choices=Weekday.choices,
                                                       default=Weekday.MONDAY)
     digest_hour = models.PositiveSmallIntegerField(
@@ -139,3 +174,83 @@ class Membership(models.Model):
     @property
     def can_manage(self) -> bool:
         return self.role == Role.MANAGER
+
+
+def invitation_token_hash(token: str) -> str:
+    """Invitation tokens are stored hashed: a copy of the table opens no invitation."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self) -> "InvitationQuerySet":
+        """Neither accepted nor revoked (expired ones included: they can be resent)."""
+        return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
+
+
+class Invitation(models.Model):
+    """An offer to join a team, sent to an email address; membership starts only on acceptance."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    # As the manager typed it (lower-cased): the team sees no more than it already knew.
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="invitations_sent")
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(default=django_timezone.now, editable=False)
+    sent_at = models.DateTimeField(default=django_timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="invitations_accepted")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["team", "email"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="invitation_one_pending_per_team_email",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.team} ({self.role})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= django_timezone.now()
+
+    @property
+    def state(self) -> str:
+        """accepted, revoked, expired or pending."""
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        if self.is_expired:
+            return "expired"
+        return "pending"
+
+
+class ThrottleEvent(models.Model):
+    """One use of a rate-limited action (a reset or invitation email), kept while it counts.
+
+    In the database rather than the cache so that every worker sees the same count, with or
+    without Redis.
+    """
+
+    scope = models.CharField(max_length=40)
+    # A keyed hash of the address, IP or team: the table never holds an address in clear.
+    key = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=django_timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "created_at"],
+                                name="throttle_scope_key_time")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} at {self.created_at:%Y-%m-%d %H:%M}"

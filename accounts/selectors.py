@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import Membership, Team, User
+from .models import Invitation, Membership, Team, User, invitation_token_hash
 
 
 def membership_get(*, user: User, team: Team) -> Membership | None:
@@ -24,3 +24,24 @@ def membership_list_for_team(*, team: Team) -> QuerySet[Membership]:
 def team_get_for_user(*, user: User, slug: str) -> Team:
     """The team with this slug if the user belongs to it; Team.DoesNotExist otherwise."""
     return Team.objects.for_user(user).get(slug=slug)
+
+
+def invitation_list_pending_for_team(*, team: Team) -> QuerySet[Invitation]:
+    """The team's open invitations, by the address typed: no account details of the invitee."""
+    return Invitation.objects.pending().filter(team=team).order_by("email")
+
+
+def invitation_get_by_token(*, token: str) -> Invitation | None:
+    """The invitation whose link carries this token, whatever its state."""
+    if not token or len(token) > 200:
+        return None
+    return (Invitation.objects.select_related("team", "invited_by")
+            .filter(token_hash=invitation_token_hash(token)).first())
+
+
+def invitation_get_for_team(*, team: Team, invitation_id: int) -> Invitation | None:
+    return Invitation.objects.select_related("team").filter(team=team, pk=invitation_id).first()
+
+
+def user_get_by_email(*, email: str) -> User | None:
+    return User.objects.filter(email__iexact=email).first()

@@ -1,16 +1,38 @@
 """Writes for people and teams. Each checks the actor's right to make it."""
 
-from django.contrib.auth.tokens import default_token_generator
+import secrets
+from datetime import timedelta
+
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils import timezone as django_timezone
+from django.utils.crypto import salted_hmac
+from django.utils.formats import date_format
 
 from common.email import send_templated_email
 
-from .models import Membership, Role, Team, User
+from .models import (
+    Invitation,
+    Membership,
+    Role,
+    Team,
+    ThrottleEvent,
+    User,
+    invitation_token_hash,
+    team_name_key,
+)
 from .selectors import membership_get
+
+INVITATION_LIFETIME = timedelta(days=7)
+# Invitation emails a team may send (new and resent) in any 24 hours.
+INVITATIONS_PER_TEAM_PER_DAY = 20
+INVITATION_WINDOW = timedelta(hours=24)
+# Password-reset emails: per address and per client IP, in any hour.
+RESETS_PER_ADDRESS_PER_HOUR = 3
+RESETS_PER_IP_PER_HOUR = 10
+RESET_WINDOW = timedelta(hours=1)
 
 
 def _require_manager(actor: User, team: Team) -> None:
@@ -19,42 +41,213 @@ def _require_manager(actor: User, team: Team) -> None:
         raise PermissionDenied("Only a manager of this team can do that.")
 
 
-def invitation_url(user: User) -> str:
-    uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
-    return reverse("accounts:invitation-accept", kwargs={"uidb64": uid, "token": token})
+def _lock_team(team: Team) -> Team:
+    """Lock the team's row for the rest of the transaction.
+
+    Every change to a team's memberships takes this lock first, so two of them (two managers
+    stepping down at once) run one after the other and the second sees the first's result:
+    locking only the membership being changed let both pass the "another manager remains" check.
+    """
+    return Team.objects.select_for_update().get(pk=team.pk)
+
+
+# Rate limits
+
+
+def _throttle_key(value: str) -> str:
+    # Keyed, so the table cannot be searched for a known address.
+    return salted_hmac("accounts.throttle", value.lower(), algorithm="sha256").hexdigest()
+
+
+def throttle_count(*, scope: str, value: str, window: timedelta) -> int:
+    """How many times the action counted within the window."""
+    since = django_timezone.now() - window
+    return ThrottleEvent.objects.filter(scope=scope, key=_throttle_key(value),
+                                        created_at__gt=since).count()
+
+
+def throttle_oldest(*, scope: str, value: str, window: timedelta):
+    """When the oldest use still counting was made (None if none counts)."""
+    since = django_timezone.now() - window
+    event = (ThrottleEvent.objects.filter(scope=scope, key=_throttle_key(value),
+                                          created_at__gt=since).order_by("created_at").first())
+    return event.created_at if event else None
 
 
 @transaction.atomic
-def team_member_add(*, actor: User, team: Team, email: str, role: str) -> tuple[Membership, bool]:
-    """Add a person to the team by email; invite them first if they have no account.
+def throttle_record(*, scope: str, value: str, window: timedelta) -> None:
+    """Count one use of the action, and forget this scope's uses that no longer count."""
+    now = django_timezone.now()
+    ThrottleEvent.objects.filter(scope=scope, created_at__lte=now - window).delete()
+    ThrottleEvent.objects.create(scope=scope, key=_throttle_key(value), created_at=now)
 
-    Returns the membership and whether an invitation email was sent.
+
+def password_reset_allowed(*, email: str, ip_address: str) -> bool:
+    """Whether one more reset email may go to this address from this IP; counts it if so.
+
+    The page answers the same either way, so the limit tells nobody whether the address exists.
+    """
+    by_address = throttle_count(scope="reset-address", value=email, window=RESET_WINDOW)
+    by_ip = throttle_count(scope="reset-ip", value=ip_address, window=RESET_WINDOW)
+    if by_address >= RESETS_PER_ADDRESS_PER_HOUR or by_ip >= RESETS_PER_IP_PER_HOUR:
+        return False
+    throttle_record(scope="reset-address", value=email, window=RESET_WINDOW)
+    throttle_record(scope="reset-ip", value=ip_address, window=RESET_WINDOW)
+    return True
+
+
+# Invitations
+
+
+def invitation_path(token: str) -> str:
+    return reverse("accounts:invitation-accept", kwargs={"token": token})
+
+
+def _check_invitation_limit(team: Team) -> None:
+    scope, value = "invitation-team", str(team.pk)
+    if throttle_count(scope=scope, value=value, window=INVITATION_WINDOW) < \
+            INVITATIONS_PER_TEAM_PER_DAY:
+        return
+    oldest = throttle_oldest(scope=scope, value=value, window=INVITATION_WINDOW)
+    again = django_timezone.localtime(oldest + INVITATION_WINDOW)
+    raise ValidationError({"email": (
+        f"{team.name} has sent {INVITATIONS_PER_TEAM_PER_DAY} invitations in the last 24 hours, "
+        f"the most allowed. You can invite again from {date_format(again, 'j M, H:i')}."
+    )})
+
+
+def _send_invitation(invitation: Invitation, actor: User) -> None:
+    """Give the invitation a fresh token and expiry, and email the link after commit."""
+    _check_invitation_limit(invitation.team)
+    token = secrets.token_urlsafe(32)
+    now = django_timezone.now()
+    invitation.token_hash = invitation_token_hash(token)
+    invitation.sent_at = now
+    invitation.expires_at = now + INVITATION_LIFETIME
+    invitation.save()
+    throttle_record(scope="invitation-team", value=str(invitation.team.pk),
+                    window=INVITATION_WINDOW)
+    context = {
+        "team_name": invitation.team.name,
+        "inviter_name": actor.display_name,
+        "inviter_email": actor.email,
+        "role": invitation.get_role_display().lower(),
+        "expires_at": invitation.expires_at,
+        "path": invitation_path(token),
+    }
+    to = [invitation.email]
+    transaction.on_commit(
+        lambda: send_templated_email(template="emails/invitation", to=to, context=context)
+    )
+
+
+@transaction.atomic
+def invitation_create(*, actor: User, team: Team, email: str, role: str) -> Invitation:
+    """Invite an email address to the team; the person joins only by accepting.
+
+    What the manager learns is the same whether or not the address has an account.
     """
     _require_manager(actor, team)
     if role not in Role.values:
         raise ValidationError({"role": "Choose viewer, member or manager."})
-    email = User.objects.normalize_email(email).lower()
-    user = User.objects.filter(email__iexact=email).first()
-    if user is None:
-        user = User.objects.create_user(email=email, password=None)
-    elif Membership.objects.filter(user=user, team=team).exists():
+    email = User.objects.normalize_email(email).strip().lower()
+    if len(email) > Invitation._meta.get_field("email").max_length:
+        raise ValidationError({"email": "An email address has at most 254 characters."})
+    team = _lock_team(team)
+    # The team already lists its members' addresses, so saying so reveals nothing new.
+    if Membership.objects.filter(team=team, user__email__iexact=email).exists():
         raise ValidationError({"email": f"{email} is already a member of {team.name}."})
-    # Someone invited before who never chose a password gets a fresh invitation.
-    invited = not user.has_usable_password()
-    membership = Membership.objects.create(
-        user=user, team=team, role=role, receives_digest=role == Role.MANAGER
+    earlier = Invitation.objects.pending().filter(team=team, email=email).first()
+    if earlier is not None and not earlier.is_expired:
+        raise ValidationError({"email": (
+            f"{email} has already been invited; resend or revoke the invitation below.")})
+    if earlier is not None:
+        # An expired invitation gives way to the new one (one pending per address and team).
+        earlier.revoked_at = django_timezone.now()
+        earlier.save(update_fields=["revoked_at"])
+    invitation = Invitation(team=team, email=email, role=role, invited_by=actor)
+    _send_invitation(invitation, actor)
+    return invitation
+
+
+@transaction.atomic
+def invitation_resend(*, actor: User, invitation: Invitation) -> Invitation:
+    """Send a pending invitation again with a new link (the old link stops working)."""
+    _require_manager(actor, invitation.team)
+    _lock_team(invitation.team)
+    invitation = Invitation.objects.select_related("team").get(pk=invitation.pk)
+    if invitation.state not in ("pending", "expired"):
+        raise ValidationError(f"The invitation to {invitation.email} was already "
+                              f"{invitation.state}.")
+    _send_invitation(invitation, actor)
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
+    """Withdraw a pending invitation: its link then shows that it was withdrawn."""
+    _require_manager(actor, invitation.team)
+    _lock_team(invitation.team)
+    invitation = Invitation.objects.select_related("team").get(pk=invitation.pk)
+    if invitation.accepted_at is not None:
+        raise ValidationError(f"{invitation.email} has already accepted the invitation.")
+    if invitation.revoked_at is None:
+        invitation.revoked_at = django_timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
+
+
+def _join(invitation: Invitation, user: User) -> Membership:
+    """Create the membership an invitation offers (the team row must be locked)."""
+    membership, created = Membership.objects.get_or_create(
+        user=user, team=invitation.team,
+        defaults={"role": invitation.role,
+                  "receives_digest": invitation.role == Role.MANAGER},
     )
-    if invited:
-        link = invitation_url(user)
-        transaction.on_commit(
-            lambda: send_templated_email(
-                template="emails/invitation",
-                to=[email],
-                context={"team": team, "inviter": actor, "path": link},
-            )
-        )
-    return membership, invited
+    invitation.accepted_at = django_timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+def _usable_invitation(invitation: Invitation) -> Invitation:
+    _lock_team(invitation.team)
+    invitation = Invitation.objects.select_related("team").get(pk=invitation.pk)
+    if invitation.state != "pending":
+        raise ValidationError(f"This invitation was {invitation.state} and cannot be used.")
+    return invitation
+
+
+@transaction.atomic
+def invitation_accept(*, user: User, invitation: Invitation) -> Membership:
+    """The signed-in owner of the invited address accepts: only now do they join the team."""
+    invitation = _usable_invitation(invitation)
+    if user.email.lower() != invitation.email:
+        raise PermissionDenied("This invitation is for another email address.")
+    return _join(invitation, user)
+
+
+@transaction.atomic
+def invitation_accept_with_new_account(*, invitation: Invitation, password: str,
+                                       display_name: str = "") -> Membership:
+    """Someone without a (usable) account accepts by choosing a password.
+
+    The link was emailed to the address, so following it proves that the person reads that
+    mailbox, as a password-reset link does.
+    """
+    invitation = _usable_invitation(invitation)
+    user = User.objects.filter(email__iexact=invitation.email).first()
+    if user is not None and user.has_usable_password():
+        raise ValidationError(f"{invitation.email} already has an account: sign in to accept.")
+    if user is None:
+        user = User(email=invitation.email)
+    validate_password(password, user)
+    user.set_password(password)
+    if display_name:
+        user.display_name = display_name
+    user.full_clean(exclude=["password"], validate_unique=False)
+    user.save()
+    return _join(invitation, user)
 
 
 def _other_managers(membership: Membership) -> bool:
@@ -68,10 +261,12 @@ def _other_managers(membership: Membership) -> bool:
 @transaction.atomic
 def membership_update_role(*, actor: User, membership: Membership, role: str) -> Membership:
     """Change a member's role; a team always keeps at least one manager."""
-    _require_manager(actor, membership.team)
     if role not in Role.values:
         raise ValidationError({"role": "Choose viewer, member or manager."})
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    _lock_team(membership.team)
+    # Checked under the lock: the actor may have been demoted a moment ago.
+    _require_manager(actor, membership.team)
+    membership = Membership.objects.select_related("team", "user").get(pk=membership.pk)
     if membership.role == Role.MANAGER and role != Role.MANAGER and not _other_managers(membership):
         raise ValidationError({"role": "A team needs at least one manager; promote someone first."})
     membership.role = role
@@ -82,25 +277,47 @@ def membership_update_role(*, actor: User, membership: Membership, role: str) ->
 @transaction.atomic
 def membership_remove(*, actor: User, membership: Membership) -> None:
     """Take a person out of a team (never the last manager). Their work stays with the team."""
+    _lock_team(membership.team)
     _require_manager(actor, membership.team)
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = Membership.objects.filter(pk=membership.pk).first()
+    if membership is None:
+        return  # removed a moment ago by someone else: the outcome asked for holds
     if membership.role == Role.MANAGER and not _other_managers(membership):
         raise ValidationError("A team needs at least one manager; promote someone first.")
     membership.delete()
+
+
+NAME_TAKEN = ("Another team already uses this name, or one that differs only in capitals, "
+              "spaces or punctuation. Choose a name of your own.")
 
 
 @transaction.atomic
 def team_update_settings(
     *, actor: User, team: Team, name: str, timezone: str, digest_weekday: int, digest_hour: int
 ) -> Team:
-    """Change a team's name, time zone and digest schedule."""
+    """Change a team's name, time zone and digest schedule.
+
+    Names are unique across the installation ignoring case, spaces and punctuation, so no team
+    can pass itself off as another in an invitation or the library.
+    """
     _require_manager(actor, team)
     team.name = name
     team.timezone = timezone
     team.digest_weekday = digest_weekday
     team.digest_hour = digest_hour
-    team.full_clean(exclude=["slug"])
-    team.save(update_fields=["name", "timezone", "digest_weekday", "digest_hour"])
+    team.full_clean(exclude=["slug", "name_key"])
+    key = team_name_key(name)
+    if not key:
+        raise ValidationError({"name": "A team name needs at least one letter or digit."})
+    if Team.objects.filter(name_key=key).exclude(pk=team.pk).exists():
+        raise ValidationError({"name": NAME_TAKEN})
+    try:
+        # A savepoint, so that losing a race to the constraint leaves the transaction usable.
+        with transaction.atomic():
+            team.save(update_fields=["name", "name_key", "timezone", "digest_weekday",
+                                     "digest_hour"])
+    except IntegrityError as clash:
+        raise ValidationError({"name": NAME_TAKEN}) from clash
     return team
 
 

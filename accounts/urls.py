@@ -9,7 +9,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html",
                                                 redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password-reset/", auth_views.PasswordResetView.as_view(
+    path("password-reset/", views.PasswordResetView.as_view(
         template_name="accounts/password_reset.html",
         email_template_name="emails/password_reset.txt",
         html_email_template_name="emails/password_reset.html",
@@ -24,8 +24,7 @@ urlpatterns = [
     ), name="password-reset-confirm"),
     path("password-reset/done/", auth_views.PasswordResetCompleteView.as_view(
         template_name="accounts/password_reset_complete.html"), name="password-reset-complete"),
-    path("invitation/<uidb64>/<token>/", views.InvitationAcceptView.as_view(),
-         name="invitation-accept"),
+    path("invitation/<slug:token>/", views.invitation_accept, name="invitation-accept"),
     path("team/switch/", views.team_switch, name="team-switch"),
     path("team/", views.team_settings_current, name="team-settings-current"),
     path("teams/<slug:slug>/settings/", views.team_settings, name="team-settings"),
@@ -33,5 +32,9 @@ urlpatterns = [
          name="membership-update"),
     path("teams/<slug:slug>/members/<int:membership_id>/remove/", views.member_remove,
          name="membership-delete"),
+    path("teams/<slug:slug>/invitations/<int:invitation_id>/resend/", views.invitation_resend,
+         name="invitation-resend"),
+    path("teams/<slug:slug>/invitations/<int:invitation_id>/revoke/", views.invitation_revoke,
+         name="invitation-revoke"),
     path("profile/", views.profile, name="profile"),
 ]

@@ -1,28 +1,119 @@
 """Sign-in, invitations, the team switcher, team settings and the profile page."""
 
+from urllib.parse import urlencode
+
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import services
-from .current import current_membership, switch_team
-from .forms import MemberAddForm, MemberRoleForm, ProfileForm, TeamSettingsForm
-from .models import Membership, Team
-from .selectors import membership_get, membership_list_for_team, team_get_for_user
+from .current import SESSION_KEY, current_membership, switch_team
+from .forms import (
+    InvitationSignupForm,
+    MemberAddForm,
+    MemberRoleForm,
+    ProfileForm,
+    TeamSettingsForm,
+)
+from .models import Invitation, Membership, Team
+from .selectors import (
+    invitation_get_by_token,
+    invitation_get_for_team,
+    invitation_list_pending_for_team,
+    membership_get,
+    membership_list_for_team,
+    team_get_for_user,
+    user_get_by_email,
+)
+from .throttling import client_ip, login_username
 
 
-class InvitationAcceptView(auth_views.PasswordResetConfirmView):
-    """An invited person sets their password; the link works once (the token hashes it)."""
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page, with a limit on emails per address and per IP.
 
-    template_name = "accounts/invitation_accept.html"
-    post_reset_login = True
-    success_url = reverse_lazy("incidents:incident-list")
+    Over the limit nothing is sent, and the page answers exactly as when an email went out, as
+    it already does for an unknown address.
+    """
+
+    def form_valid(self, form):
+        allowed = services.password_reset_allowed(email=form.cleaned_data["email"],
+                                                  ip_address=client_ip(self.request))
+        if allowed:
+            return super().form_valid(form)
+        return HttpResponseRedirect(self.get_success_url())
+
+
+def lockout(request: HttpRequest, response=None, credentials=None) -> HttpResponse:
+    """The page django-axes shows instead of the sign-in form once a pair is locked out."""
+    return render(request, "accounts/lockout.html", {
+        "failure_limit": settings.AXES_FAILURE_LIMIT,
+        "minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        "username": login_username(request, credentials) or "",
+    }, status=429)
+
+
+INVITATION_PAGE = "accounts/invitation_accept.html"
+
+
+def _joined(request: HttpRequest, membership: Membership) -> HttpResponse:
+    """Work in the team just joined, and say so."""
+    request.session[SESSION_KEY] = membership.team.slug
+    messages.success(request, f"Welcome to {membership.team.name}. You joined as a "
+                              f"{membership.get_role_display().lower()}.")
+    return redirect("incidents:incident-list")
+
+
+@require_http_methods(["GET", "POST"])
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The page an invitation email links to. Membership starts here, when the person accepts:
+    someone new chooses a password; someone with an account signs in as the invited address and
+    clicks Accept."""
+    invitation = invitation_get_by_token(token=token)
+    if invitation is None:
+        return render(request, INVITATION_PAGE, {"state": "unknown"}, status=404)
+    if invitation.state != "pending":
+        return render(request, INVITATION_PAGE, {"state": invitation.state,
+                                                 "invitation": invitation}, status=410)
+    context = {"invitation": invitation}
+    user = request.user
+    if user.is_authenticated and user.email.lower() != invitation.email:
+        return render(request, INVITATION_PAGE, {**context, "state": "other-user"})
+    account = user if user.is_authenticated else user_get_by_email(email=invitation.email)
+    if user.is_authenticated or (account is not None and account.has_usable_password()):
+        if not user.is_authenticated:
+            login_url = reverse("accounts:login") + "?" + urlencode({"next": request.path})
+            return render(request, INVITATION_PAGE,
+                          {**context, "state": "sign-in", "login_url": login_url})
+        if request.method == "POST":
+            try:
+                membership = services.invitation_accept(user=user, invitation=invitation)
+            except ValidationError as error:
+                messages.error(request, " ".join(error.messages))
+                return redirect(request.path)
+            return _joined(request, membership)
+        return render(request, INVITATION_PAGE, {**context, "state": "accept"})
+
+    form = InvitationSignupForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.invitation_accept_with_new_account(
+                invitation=invitation, password=form.cleaned_data["new_password1"],
+                display_name=form.cleaned_data["display_name"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            return _joined(request, membership)
+    return render(request, INVITATION_PAGE, {**context, "state": "sign-up", "form": form},
+                  status=422 if form.errors else 200)
 
 
 @login_required
@@ -80,22 +171,63 @@ def team_settings(request: HttpRequest, slug: str) -> HttpResponse:
         add_form = MemberAddForm(request.POST)
         if add_form.is_valid():
             try:
-                member, invited = services.team_member_add(
+                invitation = services.invitation_create(
                     actor=request.user, team=team, **add_form.cleaned_data)
             except ValidationError as error:
                 for field, errors in error.message_dict.items():
                     add_form.add_error(field if field in add_form.fields else None, errors)
             else:
-                note = "An invitation email is on its way." if invited else "They can sign in now."
-                messages.success(request, f"Added {member.user.email} as {member.role}. {note}")
+                # Word for word the same whether or not the address has an account.
+                messages.success(request, (
+                    f"An invitation has been sent to {invitation.email}. If they accept it within "
+                    f"7 days, they join {team.name} as a {invitation.get_role_display().lower()}."
+                ))
                 return redirect("accounts:team-settings", slug=team.slug)
     return render(request, "accounts/team_settings.html", {
         "team": team,
         "settings_form": settings_form,
         "add_form": add_form,
         "members": membership_list_for_team(team=team),
+        "invitations": invitation_list_pending_for_team(team=team),
         "role_form": MemberRoleForm(),
     }, status=200 if request.method == "GET" else 422)
+
+
+def _invitation(team, invitation_id: int) -> Invitation:
+    invitation = invitation_get_for_team(team=team, invitation_id=invitation_id)
+    if invitation is None:
+        raise Http404("No such invitation.")
+    return invitation
+
+
+@login_required
+@require_POST
+def invitation_resend(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+    team, _ = _managed_team(request, slug)
+    invitation = _invitation(team, invitation_id)
+    try:
+        services.invitation_resend(actor=request.user, invitation=invitation)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"The invitation to {invitation.email} has been sent again "
+                                  "with a new link; the earlier link no longer works.")
+    return redirect("accounts:team-settings", slug=team.slug)
+
+
+@login_required
+@require_POST
+def invitation_revoke(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+    team, _ = _managed_team(request, slug)
+    invitation = _invitation(team, invitation_id)
+    try:
+        services.invitation_revoke(actor=request.user, invitation=invitation)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"The invitation to {invitation.email} was revoked; its link "
+                                  "no longer works.")
+    return redirect("accounts:team-settings", slug=team.slug)
 
 
 def _member(team, membership_id: int) -> Membership:

@@ -2,13 +2,14 @@
 settings and the profile."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from html import escape
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from accounts.models import Membership, Role, User
+from accounts.models import Invitation, Membership, Role, User
 from tests.conftest import PASSWORD
 from tests.factories import (
     IncidentFactory,
@@ -133,7 +134,15 @@ def add_member(client, team, email, role="member"):
                        {"action": "add-member", "email": email, "role": role})
 
 
-def test_invited_person_sets_a_password_and_lands_in_the_team(
+def settings_url(team) -> str:
+    return reverse("accounts:team-settings", kwargs={"slug": team.slug})
+
+
+def invitation_path_in(message) -> str:
+    return link_in(message, r"https?://[^/\s]+(/accounts/invitation/[^/\s]+/)")
+
+
+def test_invited_newcomer_sets_a_password_and_lands_in_the_team(
         client, team, manager, mailoutbox, django_capture_on_commit_callbacks):
     client.force_login(manager)
     with django_capture_on_commit_callbacks(execute=True):
@@ -142,44 +151,210 @@ def test_invited_person_sets_a_password_and_lands_in_the_team(
     assert len(mailoutbox) == 1
     message = mailoutbox[0]
     assert message.to == ["newcomer@example.com"]
-    assert message.subject == f"{manager} invited you to Comms on Misfire"
-    link = link_in(message, r"https?://[^/\s]+(/accounts/invitation/[^/\s]+/[^/\s]+/)")
-    settings_page = client.get(response.url).content.decode()
-    assert "newcomer@example.com" in settings_page
-    assert '<span class="tag">invited</span>' in settings_page
+    assert message.subject == f"{manager.display_name} invited you to join Comms on Misfire"
+    link = invitation_path_in(message)
+    settings_page = client.get(response.url)
+    html = settings_page.content.decode()
+    assert [i.email for i in settings_page.context["invitations"]] == ["newcomer@example.com"]
+    assert '<span class="tag">invited, not yet accepted</span>' in html
+    assert not User.objects.filter(email="newcomer@example.com").exists()
 
     client.logout()
-    page = client.get(link, follow=True)
+    page = client.get(link)
     html = page.content.decode()
     assert page.status_code == 200
-    assert "Welcome to Misfire" in html
+    assert "Join Comms on Misfire" in html
     assert "<strong>newcomer@example.com</strong>" in html
-    joined = client.post(page.redirect_chain[-1][0],
-                         {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD},
-                         follow=True)
-    assert joined.redirect_chain[-1] == (reverse("incidents:incident-list"), 302)
+    assert f"{manager.display_name} ({manager.email}) invited" in html
+    joined = client.post(link, {"display_name": "Nia Newcomer", "new_password1": NEW_PASSWORD,
+                                "new_password2": NEW_PASSWORD}, follow=True)
+    assert joined.redirect_chain == [(reverse("incidents:incident-list"), 302)]
     newcomer = User.objects.get(email="newcomer@example.com")
     assert joined.context["user"] == newcomer
     assert newcomer.check_password(NEW_PASSWORD)
+    assert newcomer.display_name == "Nia Newcomer"
     assert Membership.objects.get(user=newcomer).team == team
     assert Membership.objects.get(user=newcomer).role == Role.MEMBER
+    assert messages_of(joined) == ["Welcome to Comms. You joined as a member."]
     assert '<span class="team-name">Comms</span>' in joined.content.decode()
 
     client.logout()
-    used = client.get(link, follow=True)
-    assert "This invitation has been used or has expired" in used.content.decode()
+    used = client.get(link)
+    assert used.status_code == 410
+    assert "This invitation has already been used" in used.content.decode()
     assert 'name="new_password1"' not in used.content.decode()
 
 
-def test_adding_someone_with_an_account_sends_no_invitation(
-        manager_client, team, other_team, mailoutbox, django_capture_on_commit_callbacks):
-    existing = UserFactory(email="known@example.com")
+def test_the_manager_sees_the_same_answer_whether_or_not_the_address_has_an_account(
+        manager_client, team, other_team, outsider, mailoutbox,
+        django_capture_on_commit_callbacks):
+    """An existing user of another team and an unknown address: same page, same words."""
+    def invite(email):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = add_member(manager_client, team, email)
+        page = manager_client.get(response.url)
+        return response, page
+
+    def normalised(page, email):
+        html = page.content.decode().replace(email, "ADDRESS")
+        html = re.sub(r"\b[A-Za-z0-9]{64}\b", "CSRF", html)  # masked per response
+        return re.sub(r"invitation(s/|-)\d+", "INVITATION", html)
+
+    known_response, known_page = invite("outsider@example.com")
+    # Start the second from the same state: no invitation listed yet.
+    Invitation.objects.all().delete()
+    unknown_response, unknown_page = invite("nobody@example.com")
+    assert (known_response.status_code, known_response.url) == (
+        unknown_response.status_code, unknown_response.url)
+    assert messages_of(known_page) == [
+        "An invitation has been sent to outsider@example.com. If they accept it within 7 days, "
+        "they join Comms as a member."]
+    assert messages_of(unknown_page) == [
+        "An invitation has been sent to nobody@example.com. If they accept it within 7 days, "
+        "they join Comms as a member."]
+    assert normalised(known_page, "outsider@example.com") == normalised(unknown_page,
+                                                                        "nobody@example.com")
+    assert outsider.display_name not in known_page.content.decode()
+    assert not Membership.objects.filter(user=outsider, team=team).exists()
+    # Both emails are identical but for the link.
+    assert [m.to for m in mailoutbox] == [["outsider@example.com"], ["nobody@example.com"]]
+    bodies = [re.sub(r"/invitation/[^/]+/", "/invitation/T/", m.body) for m in mailoutbox]
+    assert bodies[0] == bodies[1]
+
+
+def test_pending_invitations_show_the_typed_address_not_the_account(
+        manager_client, team, other_team, outsider, django_capture_on_commit_callbacks):
+    outsider.display_name = "Olive Outsider"
+    outsider.save()
     with django_capture_on_commit_callbacks(execute=True):
-        response = add_member(manager_client, team, "known@example.com", role="viewer")
-    assert mailoutbox == []
-    assert Membership.objects.get(user=existing, team=team).role == Role.VIEWER
-    page = manager_client.get(response.url)
-    assert messages_of(page) == ["Added known@example.com as viewer. They can sign in now."]
+        add_member(manager_client, team, "OUTSIDER@example.com", role="viewer")
+    response = manager_client.get(settings_url(team))
+    html = response.content.decode()
+    assert [m.user.email for m in response.context["members"]] == ["manager@example.com"]
+    assert "outsider@example.com" in html
+    assert "Olive Outsider" not in html
+    assert "Elsewhere" not in html
+
+
+def test_someone_with_an_account_signs_in_and_accepts(
+        client, team, manager, outsider, mailoutbox, django_capture_on_commit_callbacks):
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        add_member(client, team, "outsider@example.com", role="viewer")
+    link = invitation_path_in(mailoutbox[0])
+    client.logout()
+
+    page = client.get(link)
+    html = page.content.decode()
+    assert "Sign in as <strong>outsider@example.com</strong>" in html
+    login_url = f'{reverse("accounts:login")}?next={link.replace("/", "%2F")}'
+    assert f'href="{login_url}"' in html
+    assert client.post(link).status_code == 200  # nothing happens without signing in
+    assert not Membership.objects.filter(user=outsider, team=team).exists()
+
+    signed_in = client.post(login_url, {"username": "outsider@example.com",
+                                        "password": PASSWORD, "next": link})
+    assert signed_in.url == link
+    accept_page = client.get(link).content.decode()
+    assert "Accept and join Comms" in accept_page
+    assert not Membership.objects.filter(user=outsider, team=team).exists()
+    joined = client.post(link, follow=True)
+    assert joined.redirect_chain == [(reverse("incidents:incident-list"), 302)]
+    assert Membership.objects.get(user=outsider, team=team).role == Role.VIEWER
+    assert client.session["current_team"] == "comms"
+
+
+def test_someone_signed_in_as_another_address_cannot_accept(
+        client, team, manager, member, mailoutbox, django_capture_on_commit_callbacks):
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        add_member(client, team, "new@example.com")
+    link = invitation_path_in(mailoutbox[0])
+    client.force_login(member)
+    page = client.get(link)
+    assert "This invitation is for another address" in page.content.decode()
+    client.post(link, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert not User.objects.filter(email="new@example.com").exists()
+
+
+@pytest.mark.parametrize(("change", "status", "heading"), [
+    ("expire", 410, "This invitation has expired"),
+    ("revoke", 410, "This invitation was withdrawn"),
+    ("resend", 404, "This invitation link is not valid"),
+])
+def test_a_dead_invitation_link_says_why(client, team, manager, mailoutbox, change, status,
+                                         heading, django_capture_on_commit_callbacks):
+    client.force_login(manager)
+    with django_capture_on_commit_callbacks(execute=True):
+        add_member(client, team, "new@example.com")
+    link = invitation_path_in(mailoutbox[0])
+    invitation = Invitation.objects.get()
+    if change == "expire":
+        Invitation.objects.update(expires_at=timezone.now() - timedelta(minutes=1))
+    else:
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse(f"accounts:invitation-{change}",
+                                kwargs={"slug": "comms", "invitation_id": invitation.pk}))
+    client.logout()
+    page = client.get(link)
+    html = page.content.decode()
+    assert page.status_code == status
+    assert f"<h1>{heading}</h1>" in html
+    assert 'name="new_password1"' not in html
+    posted = client.post(link, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    assert posted.status_code == status
+    assert not User.objects.filter(email="new@example.com").exists()
+
+
+def test_manager_resends_and_revokes_from_the_members_table(
+        manager_client, team, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        add_member(manager_client, team, "new@example.com")
+    invitation = Invitation.objects.get()
+    kwargs = {"slug": "comms", "invitation_id": invitation.pk}
+    html = manager_client.get(settings_url(team)).content.decode()
+    assert reverse("accounts:invitation-resend", kwargs=kwargs) in html
+    assert reverse("accounts:invitation-revoke", kwargs=kwargs) in html
+
+    with django_capture_on_commit_callbacks(execute=True):
+        resent = manager_client.post(reverse("accounts:invitation-resend", kwargs=kwargs),
+                                     follow=True)
+    assert len(mailoutbox) == 2
+    assert messages_of(resent) == ["The invitation to new@example.com has been sent again with "
+                                   "a new link; the earlier link no longer works."]
+    revoked = manager_client.post(reverse("accounts:invitation-revoke", kwargs=kwargs),
+                                  follow=True)
+    assert messages_of(revoked) == ["The invitation to new@example.com was revoked; its link no "
+                                    "longer works."]
+    assert list(revoked.context["invitations"]) == []
+
+
+def test_another_teams_invitation_is_404_on_this_teams_urls(
+        manager_client, team, other_team, outsider, django_capture_on_commit_callbacks):
+    from accounts.services import invitation_create
+
+    with django_capture_on_commit_callbacks(execute=True):
+        foreign = invitation_create(actor=outsider, team=other_team, email="x@example.com",
+                                    role=Role.MEMBER)
+    for action in ("resend", "revoke"):
+        url = reverse(f"accounts:invitation-{action}",
+                      kwargs={"slug": "comms", "invitation_id": foreign.pk})
+        assert manager_client.post(url).status_code == 404
+    foreign.refresh_from_db()
+    assert foreign.state == "pending"
+
+
+def test_the_team_invitation_limit_is_shown_beside_the_field(
+        manager_client, team, mailoutbox, django_capture_on_commit_callbacks):
+    for i in range(20):
+        with django_capture_on_commit_callbacks(execute=True):
+            add_member(manager_client, team, f"p{i}@example.com")
+    response = add_member(manager_client, team, "one-more@example.com")
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert ('<ul class="errorlist" id="id_email_error" role="alert"><li>Comms has sent 20 '
+            "invitations in the last 24 hours, the most allowed.") in html
+    assert len(mailoutbox) == 20
 
 
 def test_adding_a_current_member_shows_the_error_beside_the_email(manager_client, team, member):
@@ -195,6 +370,14 @@ def test_adding_a_bad_email_shows_the_error_beside_the_field(manager_client, tea
     html = response.content.decode()
     assert field_error("email", "Enter a valid email address.") in html
     assert 'name="email" value="not-an-email"' in html
+
+
+def test_a_300_character_address_is_refused_beside_the_field(manager_client, team):
+    response = add_member(manager_client, team, "a" * 288 + "@example.com")
+    assert response.status_code == 422
+    assert ('<ul class="errorlist" id="id_email_error" role="alert"><li>Ensure this value has at '
+            "most 254 characters") in response.content.decode()
+    assert not Invitation.objects.exists()
 
 
 # The team switcher
@@ -368,13 +551,17 @@ def test_team_settings_query_count_does_not_grow_with_members(
         manager_client, team, django_assert_num_queries, n):
     for i in range(n):
         MembershipFactory(team=team, role=Role.MEMBER, user=UserFactory(email=f"p{i}@ex.com"))
+        Invitation.objects.create(team=team, email=f"invited{i}@ex.com", token_hash=f"{i:064}",
+                                  expires_at=timezone.now() + timedelta(days=7))
     with django_assert_num_queries(TEAM_SETTINGS_QUERIES):
         response = manager_client.get(reverse("accounts:team-settings", kwargs={"slug": "comms"}))
     assert len(response.context["members"]) == n + 1
+    assert len(response.context["invitations"]) == n
 
 
-# session, user, team, membership, members, header memberships
-TEAM_SETTINGS_QUERIES = 6
+# session, user, team, membership, members, pending invitations (one more since invitations),
+# header memberships
+TEAM_SETTINGS_QUERIES = 7
 
 
 # Profile
@@ -425,3 +612,116 @@ def test_times_show_in_the_users_timezone(client, member, team):
     html = client.get(incident.get_absolute_url()).content.decode()
     assert "1 Mar 2026, 21:00" in html
 
+
+
+def test_team_settings_refuse_another_teams_name_beside_the_field(manager_client, team,
+                                                                  other_team):
+    response = manager_client.post(settings_url(team), {
+        "action": "settings", "name": "E.L.S.E where", "timezone": "UTC",
+        "digest_weekday": 0, "digest_hour": 9})
+    assert response.status_code == 422
+    assert field_error("name", "Another team already uses this name, or one that differs only "
+                               "in capitals, spaces or punctuation. Choose a name of your own."
+                       ) in response.content.decode()
+    team.refresh_from_db()
+    assert team.name == "Comms"
+
+
+def test_time_zone_is_labelled_the_same_on_team_settings_and_profile(manager_client, team):
+    settings_html = manager_client.get(settings_url(team)).content.decode()
+    profile_html = manager_client.get(reverse("accounts:profile")).content.decode()
+    for html in (settings_html, profile_html):
+        assert '<label for="id_timezone">Time zone' in html
+        assert "Timezone" not in html
+
+
+# Sign-in throttling, reset limits, caching
+
+
+def login_as(client, email, password, ip="203.0.113.5"):
+    return client.post(reverse("accounts:login"), {"username": email, "password": password},
+                       REMOTE_ADDR=ip)
+
+
+def test_after_ten_wrong_passwords_the_right_one_is_refused_from_that_ip_only(client, manager):
+    for _ in range(9):
+        assert login_as(client, "manager@example.com", "wrong-password").status_code == 200
+    # The tenth failure already answers with the lockout page.
+    assert login_as(client, "manager@example.com", "wrong-password").status_code == 429
+    locked = login_as(client, "manager@example.com", PASSWORD)
+    html = locked.content.decode()
+    assert locked.status_code == 429
+    assert "<h1>Too many sign-in attempts</h1>" in html
+    assert ("After 10 wrong passwords for <strong>manager@example.com</strong> from this "
+            "network, signing in here is paused for 15 minutes.") in html
+    assert "_auth_user_id" not in client.session
+
+    # The same account from another network signs in: an attacker cannot lock a manager out.
+    elsewhere = login_as(client, "manager@example.com", PASSWORD, ip="198.51.100.7")
+    assert elsewhere.status_code == 302
+    assert client.session["_auth_user_id"] == str(manager.pk)
+
+
+def test_the_lockout_ends_after_the_cool_off(client, manager, time_machine):
+    time_machine.move_to(timezone.now())
+    for _ in range(10):
+        login_as(client, "manager@example.com", "wrong-password")
+    assert login_as(client, "manager@example.com", PASSWORD).status_code == 429
+    time_machine.shift(timedelta(minutes=16))
+    assert login_as(client, "manager@example.com", PASSWORD).status_code == 302
+
+
+def test_wrong_passwords_for_one_account_do_not_lock_another_from_the_same_ip(
+        client, manager, member):
+    for _ in range(10):
+        login_as(client, "manager@example.com", "wrong-password")
+    assert login_as(client, "member@example.com", PASSWORD).status_code == 302
+
+
+def reset(client, email, ip="203.0.113.5"):
+    return client.post(reverse("accounts:password-reset"), {"email": email}, REMOTE_ADDR=ip)
+
+
+def test_reset_emails_stop_after_three_an_hour_per_address(client, member, mailoutbox):
+    answers = [reset(client, "member@example.com", ip=f"198.51.100.{i}") for i in range(5)]
+    assert len(mailoutbox) == 3
+    assert {(r.status_code, r.url) for r in answers} == {
+        (302, reverse("accounts:password-reset-done"))}
+
+
+def test_reset_emails_stop_after_ten_an_hour_per_ip(client, db, mailoutbox):
+    people = [UserFactory(email=f"p{i}@example.com") for i in range(12)]
+    for person in people:
+        assert reset(client, person.email).url == reverse("accounts:password-reset-done")
+    assert len(mailoutbox) == 10
+    # Another IP is not affected.
+    reset(client, "p11@example.com", ip="198.51.100.1")
+    assert len(mailoutbox) == 11
+
+
+def test_reset_limit_lifts_after_an_hour(client, member, mailoutbox, time_machine):
+    time_machine.move_to(timezone.now())
+    for _ in range(4):
+        reset(client, "member@example.com")
+    assert len(mailoutbox) == 3
+    time_machine.shift(timedelta(minutes=61))
+    reset(client, "member@example.com")
+    assert len(mailoutbox) == 4
+
+
+def test_signed_in_pages_are_not_stored_by_any_cache(client, member):
+    client.force_login(member)
+    for name in ("incidents:incident-list", "accounts:profile"):
+        cache_control = client.get(reverse(name)).headers["Cache-Control"]
+        assert set(cache_control.replace(" ", "").split(",")) >= {"private", "no-store"}
+
+
+def test_anonymous_pages_keep_their_own_caching_headers(client, db):
+    """The middleware leaves anonymous pages alone: the sign-in page keeps Django's own
+    never_cache (it carries a CSRF token), and a plain page gets no Cache-Control at all."""
+    login = client.get(reverse("accounts:login"))
+    assert login.headers["Cache-Control"] == "max-age=0, no-cache, no-store, must-revalidate, " \
+                                             "private"
+    done = client.get(reverse("accounts:password-reset-done"))
+    assert done.status_code == 200
+    assert "Cache-Control" not in done.headers
