@@ -2,6 +2,7 @@
 concurrent transactions: the team must keep a manager (and a member) whatever the timing."""
 
 import threading
+from functools import partial
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -52,12 +53,9 @@ def test_two_managers_stepping_down_at_once_leave_one_manager(team, two_managers
     for _ in range(TRIES):
         Membership.objects.filter(team=team).update(role=Role.MANAGER)
         mine = {user: Membership.objects.get(team=team, user=user) for user in two_managers}
-        outcomes = run_at_once(
-            lambda: membership_update_role(actor=first, membership=mine[first],
-                                           role=Role.MEMBER),
-            lambda: membership_update_role(actor=second, membership=mine[second],
-                                           role=Role.MEMBER),
-        )
+        outcomes = run_at_once(*(
+            partial(membership_update_role, actor=user, membership=mine[user], role=Role.MEMBER)
+            for user in (first, second)))
         assert sorted(type(o).__name__ for o in outcomes) == ["ValidationError", "str"]
         assert Membership.objects.filter(team=team, role=Role.MANAGER).count() == 1
 
@@ -69,10 +67,9 @@ def test_two_managers_leaving_at_once_leave_one_manager_in_the_team(team, two_ma
             Membership.objects.update_or_create(team=team, user=user,
                                                 defaults={"role": Role.MANAGER})
         mine = {user: Membership.objects.get(team=team, user=user) for user in two_managers}
-        outcomes = run_at_once(
-            lambda: membership_remove(actor=first, membership=mine[first]),
-            lambda: membership_remove(actor=second, membership=mine[second]),
-        )
+        outcomes = run_at_once(*(
+            partial(membership_remove, actor=user, membership=mine[user])
+            for user in (first, second)))
         assert sorted(type(o).__name__ for o in outcomes) == ["ValidationError", "str"]
         assert list(Membership.objects.filter(team=team).values_list("role", flat=True)) == [
             Role.MANAGER]

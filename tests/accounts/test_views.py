@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Role, User
+from accounts.services import invitation_create
 from tests.conftest import PASSWORD
 from tests.factories import (
     IncidentFactory,
@@ -331,8 +332,6 @@ def test_manager_resends_and_revokes_from_the_members_table(
 
 def test_another_teams_invitation_is_404_on_this_teams_urls(
         manager_client, team, other_team, outsider, django_capture_on_commit_callbacks):
-    from accounts.services import invitation_create
-
     with django_capture_on_commit_callbacks(execute=True):
         foreign = invitation_create(actor=outsider, team=other_team, email="x@example.com",
                                     role=Role.MEMBER)
@@ -725,3 +724,23 @@ def test_anonymous_pages_keep_their_own_caching_headers(client, db):
     done = client.get(reverse("accounts:password-reset-done"))
     assert done.status_code == 200
     assert "Cache-Control" not in done.headers
+
+
+@pytest.mark.parametrize(("who", "status"), [("viewer", 403), ("member", 403),
+                                             ("outsider", 404), ("anonymous", 302)])
+@pytest.mark.parametrize("action", ["resend", "revoke"])
+def test_only_the_teams_managers_may_resend_or_revoke(
+        client, team, manager, member, viewer, outsider, who, status, action, mailoutbox,
+        django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = invitation_create(actor=manager, team=team, email="new@example.com",
+                                       role=Role.MEMBER)
+    if who != "anonymous":
+        client.force_login({"viewer": viewer, "member": member, "outsider": outsider}[who])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse(f"accounts:invitation-{action}",
+                                       kwargs={"slug": "comms", "invitation_id": invitation.pk}))
+    assert response.status_code == status
+    invitation.refresh_from_db()
+    assert invitation.state == "pending"
+    assert len(mailoutbox) == 1

@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from accounts.models import Membership, Team, User
+from accounts.models import Invitation, Membership, Team, User
 from incidents.models import Incident, TimelineEvent
 from tests.factories import (
     IncidentFactory,
@@ -297,8 +297,8 @@ PAGES = [
     ("password-reset-complete", "get", url_for("accounts:password-reset-complete"), nothing,
      everyone(200, anonymous=200)),
     ("invitation-accept-bad-token", "get",
-     lambda w: reverse("accounts:invitation-accept", kwargs=reset_kwargs(w)), nothing,
-     everyone(200, anonymous=200)),
+     lambda w: reverse("accounts:invitation-accept", kwargs={"token": "bad-token"}), nothing,
+     everyone(404, anonymous=404)),
     ("team-switch", "post", url_for("accounts:team-switch"), switch_data,
      statuses(302, 302, 302, 302, 404)),
     ("team-settings-current", "get", url_for("accounts:team-settings-current"), nothing,
@@ -372,6 +372,7 @@ def snapshot() -> tuple:
         list(Membership.objects.order_by("pk").values_list("user_id", "team_id", "role")),
         list(User.objects.order_by("pk").values_list("email", "display_name", "timezone")),
         Incident.objects.count(),
+        Invitation.objects.count(),
     )
 
 
