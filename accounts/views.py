@@ -108,7 +108,7 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
                 invitation=invitation, password=form.cleaned_data["new_password1"],
                 display_name=form.cleaned_data["display_name"])
         except ValidationError as error:
-            form.add_error(None, error)
+            form.add_error(None, error.messages)
         else:
             login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
             return _joined(request, membership)
