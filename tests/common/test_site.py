@@ -63,12 +63,11 @@ def test_make_run_serves_on_port_and_exports_site_url():
     clean = {k: v for k, v in os.environ.items() if k not in ("SITE_URL", "PORT")}
     result = subprocess.run(  # noqa: S603  (fixed arguments)
         [MAKE, "-n", "run"], cwd=ROOT, env={**clean, "PORT": "8001"},
-                            capture_output=True, text=True, check=True, timeout=60)
+        capture_output=True, text=True, check=True, timeout=60)
     assert "manage.py runserver 127.0.0.1:8001" in result.stdout
     # The port (8000 by default) reaches the commands' environment, where settings derive
     # SITE_URL from it: a throwaway target prints what a recipe's shell sees.
     result = subprocess.run(  # noqa: S603  (fixed arguments)
         [MAKE, "-s", "--eval", "show-port: ; @echo $$PORT", "show-port"],
-                            cwd=ROOT, env=clean, capture_output=True, text=True, check=True,
-                            timeout=60)
+        cwd=ROOT, env=clean, capture_output=True, text=True, check=True, timeout=60)
     assert result.stdout.strip() == "8000"
