@@ -359,7 +359,8 @@ def action_item_restore(request: HttpRequest, item_id) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def action_item_edit(request: HttpRequest, item_id) -> HttpResponse:
     item = _writable_item(request, item_id)
-    form = ActionItemForm(request.POST or None, team=item.learning.team, initial={
+    form = ActionItemForm(request.POST or None, team=item.learning.team,
+                          current_owner=item.owner, initial={
         "title": item.title, "owner": item.owner_id, "due_on": item.due_on, "kind": item.kind,
     })
     if request.method == "POST" and form.is_valid():
