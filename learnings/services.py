@@ -250,6 +250,17 @@ def _validate_action_item(item: ActionItem, *, new_owner: bool = True) -> None:
     item.full_clean()
 
 
+def _closed_note(learning: Learning) -> str:
+    state = "archived" if learning.archived_at is not None else "retired"
+    return f"This learning is {state}; its actions are closed."
+
+
+def _require_open_learning(learning: Learning) -> None:
+    """Actions of a retired or archived learning are closed: not ticked off or reopened."""
+    if learning.closes_actions:
+        raise ValidationError({"done": _closed_note(learning)})
+
+
 @transaction.atomic
 def action_item_create(
     *,
@@ -263,6 +274,10 @@ def action_item_create(
 ) -> ActionItem:
     """Add a follow-up to a learning; one already done may carry a past due date."""
     require_writer(user, learning.team)
+    if learning.closes_actions:
+        state = "archived" if learning.archived_at is not None else "retired"
+        verb = "restore" if state == "archived" else "reopen"
+        raise ValidationError({"title": f"This learning is {state}; {verb} it to add actions."})
     now = timezone.now()
     item = ActionItem(learning=learning, title=title.strip(), owner=owner, due_on=due_on,
                       kind=kind, created_by=user, done_at=now if done else None,
@@ -303,6 +318,7 @@ def action_item_update(*, user: User, item: ActionItem, data: dict[str, Any]) ->
 def action_item_complete(*, user: User, item: ActionItem) -> ActionItem:
     require_writer(user, item.learning.team)
     item = ActionItem.objects.select_for_update().select_related("learning__team").get(pk=item.pk)
+    _require_open_learning(item.learning)
     if item.done_at is None:
         attribute_history(item, user)
         item.done_at = timezone.now()
@@ -317,6 +333,7 @@ def action_item_reopen(*, user: User, item: ActionItem) -> ActionItem:
     """Mark a done item open again (it is overdue at once if its date has passed)."""
     require_writer(user, item.learning.team)
     item = ActionItem.objects.select_for_update().select_related("learning__team").get(pk=item.pk)
+    _require_open_learning(item.learning)
     if item.done_at is not None:
         attribute_history(item, user)
         item.done_at = None
