@@ -1,5 +1,6 @@
 # Misfire developer commands. GNU make; needs only python3 (3.11) for run/test.
 #   make run    - set up .venv, migrate, load demo data, serve on http://127.0.0.1:8000
+#                 (PORT=8001 make run serves on 8001; links in emails follow unless SITE_URL is set)
 #   make test   - run the test suite (PYTEST_ARGS="-k digest -x" to narrow it)
 
 PYTHON ?= python3
@@ -8,13 +9,16 @@ PY := $(VENV)/bin/python
 # Touched after a successful install; pip re-runs only when a requirements file is newer.
 STAMP := $(VENV)/.requirements-installed
 PYTEST_ARGS ?=
+# Exported so that settings derive SITE_URL (links in emails) from it when SITE_URL is unset.
+PORT ?= 8000
+export PORT
 HTMX_DIR := static/vendor/htmx
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run test lint check vendor
 
 help:
-	@echo "make run     set up .venv, migrate, load demo data, serve on http://127.0.0.1:8000"
+	@echo "make run     set up .venv, migrate, load demo data, serve on http://127.0.0.1:$(PORT) (PORT=8001 make run)"
 	@echo "make test    run the test suite (PYTEST_ARGS=... to pass options to pytest)"
 	@echo "make lint    ruff check"
 	@echo "make check   Django system checks and a missing-migrations check"
@@ -34,7 +38,7 @@ run: venv
 	mkdir -p var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_demo
-	$(PY) manage.py runserver 127.0.0.1:8000
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 test: venv
 	$(PY) -m pytest $(PYTEST_ARGS)

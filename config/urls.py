@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from common.views import healthz
+from common.views import favicon, healthz
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="incidents:incident-list"), name="home"),
@@ -11,4 +11,5 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
 ]

@@ -298,6 +298,10 @@ def _make_learning(team: Team, people: dict[str, User], spec: DemoLearning,
     when = _days_ago(spec.created)
     _backdate(learning, started, when, created_at=when, updated_at=when, status_changed_at=when)
     last = when
+    # Actions first: a retired learning's actions are closed (nobody adds or ticks them off),
+    # and each carries its own backdated story anyway.
+    for action in spec.actions:
+        last = max(last, _make_action_item(team, people, learning, action, started))
     for status, days in spec.steps:
         learning = services.learning_change_status(
             user=manager, learning=learning, status=status,
@@ -311,8 +315,6 @@ def _make_learning(team: Team, people: dict[str, User], spec: DemoLearning,
             stamps["retired_at"] = when
         _backdate(learning, started, when, **stamps)
         last = max(last, when)
-    for action in spec.actions:
-        last = max(last, _make_action_item(team, people, learning, action, started))
     # Adding action items touched the learning; it last changed on its last demo event.
     Learning.objects.filter(pk=learning.pk).update(updated_at=last)
     return len(spec.actions)

@@ -4,7 +4,7 @@ import uuid
 
 from django import forms
 
-from accounts.models import Team, User
+from accounts.models import Role, Team, User
 
 from .models import ActionKind, Learning, LearningStatus
 
@@ -14,9 +14,16 @@ class PersonChoiceField(forms.ModelChoiceField):
         return str(obj)
 
 
-def people_of(teams) -> "forms.QuerySet[User]":
-    return User.objects.filter(memberships__team__in=teams).distinct().order_by(
-        "display_name", "email")
+def people_of(teams, current: User | None = None) -> "forms.QuerySet[User]":
+    """Who may own a learning or an action: members and managers of the teams (viewers can
+    neither edit learnings nor tick actions off). The current owner stays offered even if
+    since made a viewer, so that editing other fields does not force a new owner."""
+    # One filter() call: the role and the team are those of the same membership.
+    can_act = User.objects.filter(memberships__team__in=teams,
+                                  memberships__role__in=(Role.MEMBER, Role.MANAGER))
+    if current is not None:
+        can_act = can_act | User.objects.filter(pk=current.pk, memberships__team__in=teams)
+    return can_act.distinct().order_by("display_name", "email")
 
 
 class LearningForm(forms.ModelForm):
@@ -46,7 +53,7 @@ class LearningForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if teams is None:
             teams = Team.objects.filter(pk=self.instance.team_id)
-        self.fields["owner"].queryset = people_of(teams)
+        self.fields["owner"].queryset = people_of(teams, current=self.instance.owner)
 
     def service_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -93,9 +100,10 @@ class ActionItemForm(forms.Form):
                              help_text="Preventive stops it happening, detective spots it "
                                        "sooner, corrective repairs what happened.")
 
-    def __init__(self, *args, team=None, **kwargs):
+    def __init__(self, *args, team=None, current_owner: User | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = people_of(Team.objects.filter(pk=team.pk))
+        self.fields["owner"].queryset = people_of(Team.objects.filter(pk=team.pk),
+                                                  current=current_owner)
 
 
 class ActionItemCreateForm(ActionItemForm):

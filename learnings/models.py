@@ -108,6 +108,12 @@ class Learning(PublicModel):
     def is_archived(self) -> bool:
         return self.archived_at is not None
 
+    @property
+    def closes_actions(self) -> bool:
+        """Retired or archived: its actions are closed, neither open nor overdue, until the
+        learning is reopened or restored (nothing is stored on the actions themselves)."""
+        return self.status == LearningStatus.RETIRED or self.archived_at is not None
+
     def next_statuses(self) -> list[tuple[str, str]]:
         """(status, button label) for each status this learning may move to."""
         current = LearningStatus(self.status)
@@ -139,7 +145,9 @@ class ActionItemQuerySet(models.QuerySet):
         return self.filter(archived_at__isnull=True)
 
     def open(self) -> "ActionItemQuerySet":
-        return self.filter(done_at__isnull=True)
+        """Not done, and on a learning that still asks for it (see Learning.closes_actions)."""
+        return self.filter(done_at__isnull=True).exclude(
+            learning__status=LearningStatus.RETIRED).filter(learning__archived_at__isnull=True)
 
 
 class ActionItem(PublicModel):
@@ -178,9 +186,14 @@ class ActionItem(PublicModel):
     def is_done(self) -> bool:
         return self.done_at is not None
 
+    @property
+    def is_closed(self) -> bool:
+        """Not done but no longer asked for: its learning is retired or archived."""
+        return self.done_at is None and self.learning.closes_actions
+
     def is_overdue(self, today: date | None = None) -> bool:
         """Open and past its due date, in the team's own calendar."""
-        if self.done_at is not None or self.due_on is None:
+        if self.done_at is not None or self.due_on is None or self.is_closed:
             return False
         return self.due_on < (today or team_today(self.learning.team))
 

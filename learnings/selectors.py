@@ -103,8 +103,10 @@ def learning_list(*, user: User, include_archived: bool = False) -> QuerySet[Lea
         .select_related("team", "owner")
         .prefetch_related(_linked_incidents_prefetch())
         .annotate(
+            # A retired or archived learning has no open actions (Learning.closes_actions).
             open_item_count=Count("action_items", filter=Q(
-                action_items__done_at__isnull=True, action_items__archived_at__isnull=True)),
+                action_items__done_at__isnull=True, action_items__archived_at__isnull=True,
+                archived_at__isnull=True) & ~Q(status=LearningStatus.RETIRED)),
         )
     )
     return queryset if include_archived else queryset.active()
@@ -201,9 +203,18 @@ def action_item_list_for_owner(*, user: User, include_done: bool = False
     )
     if not include_done:
         return queryset.open()
+    # Done ones, and open ones whose learning still asks for them (not those it closed).
+    queryset = queryset.filter(Q(done_at__isnull=False) | Q(pk__in=queryset.open().values("pk")))
     # Open ones (no done_at) first in their own order; then the latest done.
     return queryset.order_by(F("done_at").desc(nulls_first=True),
                              F("due_on").asc(nulls_last=True), "pk")
+
+
+def action_item_counts(items: list[ActionItem], today) -> tuple[int, int]:
+    """(open, overdue) among a learning's active items: none of either once the learning is
+    retired or archived (its actions are closed)."""
+    return (sum(1 for item in items if not item.is_done and not item.is_closed),
+            sum(1 for item in items if item.is_overdue(today)))
 
 
 def incident_learning_list(*, user: User, incident: Incident) -> list[Learning]:

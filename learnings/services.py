@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Team, User
+from accounts.models import Membership, Role, Team, User
 from incidents.models import Incident
 from incidents.services import attribute_history, require_writer
 
@@ -30,6 +30,8 @@ from .models import (
 
 LEARNING_FIELDS = ("title", "lesson", "practice", "owner", "review_on")
 ACTION_ITEM_FIELDS = ("title", "owner", "due_on", "kind")
+LEARNING_OWNER_CANNOT = "edit learnings"
+ACTION_OWNER_CANNOT = "complete actions"
 NOT_READABLE = ("No incident your team can read has that address: link your team's own "
                 "incidents or the library's.")
 
@@ -37,6 +39,20 @@ NOT_READABLE = ("No incident your team can read has that address: link your team
 def _require_team_member(team: Team, person: User | None, field: str) -> None:
     if person is not None and not Membership.objects.filter(user=person, team=team).exists():
         raise ValidationError({field: f"{person} is not a member of {team.name}."})
+
+
+def _require_able_owner(team: Team, person: User | None, field: str, cannot: str) -> None:
+    """A new owner must be able to act on what they own: a member or manager of the team.
+    Someone made a viewer after being given something keeps it until it is reassigned."""
+    if person is None:
+        return
+    role = Membership.objects.filter(user=person, team=team).values_list("role", flat=True)
+    role = role.first()
+    if role is None:
+        raise ValidationError({field: f"{person} is not a member of {team.name}."})
+    if role == Role.VIEWER:
+        raise ValidationError({field: f"{person} is a viewer in {team.name} and cannot "
+                                      f"{cannot}: choose a member or manager."})
 
 
 def _readable_incidents(team: Team, public_ids: Iterable[UUID | str]) -> list[Incident]:
@@ -76,7 +92,7 @@ def learning_create_from_incidents(
         if existing:
             return existing, False
     incidents = _readable_incidents(team, incident_ids)
-    _require_team_member(team, owner, "owner")
+    _require_able_owner(team, owner, "owner", LEARNING_OWNER_CANNOT)
     learning = Learning(team=team, title=title.strip(), lesson=lesson, practice=practice,
                         owner=owner, review_on=review_on, created_by=user,
                         status_changed_at=timezone.now(), status_changed_by=user,
@@ -108,11 +124,14 @@ def learning_update(*, user: User, learning: Learning, data: dict[str, Any]) -> 
     learning = Learning.objects.select_for_update().get(pk=learning.pk)
     attribute_history(learning, user)
     changed = False
+    new_owner = "owner" in data and learning.owner != data["owner"]
     for field in LEARNING_FIELDS:
         if field in data and getattr(learning, field) != data[field]:
             setattr(learning, field, data[field].strip() if field == "title" else data[field])
             changed = True
-    if "owner" in data:
+    if new_owner:
+        _require_able_owner(learning.team, learning.owner, "owner", LEARNING_OWNER_CANNOT)
+    elif "owner" in data:
         _require_team_member(learning.team, learning.owner, "owner")
     learning.full_clean(exclude=["idempotency_key"])
     if changed:
@@ -217,15 +236,29 @@ def learning_incident_unlink(*, user: User, learning: Learning, incident: Incide
     _touch(learning)
 
 
-def _validate_action_item(item: ActionItem) -> None:
+def _validate_action_item(item: ActionItem, *, new_owner: bool = True) -> None:
     team = item.learning.team
-    _require_team_member(team, item.owner, "owner")
+    if new_owner:
+        _require_able_owner(team, item.owner, "owner", ACTION_OWNER_CANNOT)
+    else:
+        _require_team_member(team, item.owner, "owner")
     if item.kind not in ActionKind.values:
         raise ValidationError({"kind": "Choose preventive, detective or corrective."})
     if item.due_on and item.done_at is None and item.due_on < team_today(team):
         raise ValidationError({"due_on": "That date has passed. A past due date is only for an "
                                          "action that is already done."})
     item.full_clean()
+
+
+def _closed_note(learning: Learning) -> str:
+    state = "archived" if learning.archived_at is not None else "retired"
+    return f"This learning is {state}; its actions are closed."
+
+
+def _require_open_learning(learning: Learning) -> None:
+    """Actions of a retired or archived learning are closed: not ticked off or reopened."""
+    if learning.closes_actions:
+        raise ValidationError({"done": _closed_note(learning)})
 
 
 @transaction.atomic
@@ -241,6 +274,10 @@ def action_item_create(
 ) -> ActionItem:
     """Add a follow-up to a learning; one already done may carry a past due date."""
     require_writer(user, learning.team)
+    if learning.closes_actions:
+        state = "archived" if learning.archived_at is not None else "retired"
+        verb = "restore" if state == "archived" else "reopen"
+        raise ValidationError({"title": f"This learning is {state}; {verb} it to add actions."})
     now = timezone.now()
     item = ActionItem(learning=learning, title=title.strip(), owner=owner, due_on=due_on,
                       kind=kind, created_by=user, done_at=now if done else None,
@@ -264,10 +301,13 @@ def action_item_update(*, user: User, item: ActionItem, data: dict[str, Any]) ->
         setattr(item, field, data[field].strip() if field == "title" else data[field])
     if "due_on" not in changed:
         # An old due date that has since passed is not the editor's doing.
-        _require_team_member(item.learning.team, item.owner, "owner")
+        if "owner" in changed:
+            _require_able_owner(item.learning.team, item.owner, "owner", ACTION_OWNER_CANNOT)
+        else:
+            _require_team_member(item.learning.team, item.owner, "owner")
         item.full_clean()
     else:
-        _validate_action_item(item)
+        _validate_action_item(item, new_owner="owner" in changed)
     attribute_history(item, user)
     item.save()
     _touch(item.learning)
@@ -278,6 +318,7 @@ def action_item_update(*, user: User, item: ActionItem, data: dict[str, Any]) ->
 def action_item_complete(*, user: User, item: ActionItem) -> ActionItem:
     require_writer(user, item.learning.team)
     item = ActionItem.objects.select_for_update().select_related("learning__team").get(pk=item.pk)
+    _require_open_learning(item.learning)
     if item.done_at is None:
         attribute_history(item, user)
         item.done_at = timezone.now()
@@ -292,6 +333,7 @@ def action_item_reopen(*, user: User, item: ActionItem) -> ActionItem:
     """Mark a done item open again (it is overdue at once if its date has passed)."""
     require_writer(user, item.learning.team)
     item = ActionItem.objects.select_for_update().select_related("learning__team").get(pk=item.pk)
+    _require_open_learning(item.learning)
     if item.done_at is not None:
         attribute_history(item, user)
         item.done_at = None

@@ -127,6 +127,7 @@ def _detail_context(request: HttpRequest, learning: Learning, **extra) -> dict:
     incidents, hidden = selectors.visible_incidents(learning)
     today = team_today(learning.team)
     items = learning.items
+    open_count, overdue_count = selectors.action_item_counts(items, today)
     context = {
         "learning": learning,
         "can_write": can_write,
@@ -135,8 +136,8 @@ def _detail_context(request: HttpRequest, learning: Learning, **extra) -> dict:
         "hidden_incident_count": hidden,
         "items": items,
         "today": today,
-        "open_count": sum(1 for item in items if not item.is_done),
-        "overdue_count": sum(1 for item in items if item.is_overdue(today)),
+        "open_count": open_count,
+        "overdue_count": overdue_count,
         "item_form": ActionItemCreateForm(prefix="item", team=learning.team),
         "status_form": StatusForm(),
         "link_form": LinkForm(),
@@ -306,15 +307,20 @@ def _writable_item(request: HttpRequest, item_id) -> ActionItem:
     return item
 
 
-def _item_changed(request: HttpRequest, item: ActionItem) -> HttpResponse:
-    """Answer a change to one action item: its row again (htmx), or back where it came from."""
+def _item_changed(request: HttpRequest, item: ActionItem,
+                  error: ValidationError | None = None) -> HttpResponse:
+    """Answer a change to one action item: its row again (htmx), or back where it came from.
+    A refused change (its learning closed its actions) answers 400 with the reason."""
     item = ActionItem.objects.select_related("learning__team", "owner", "done_by").get(
         pk=item.pk)
+    message = " ".join(error.messages) if error else ""
     if request.htmx:
         return render(request, "learnings/partials/action_item_row.html", {
             "item": item, "can_write": True, "today": team_today(item.learning.team),
-            "show_learning": request.POST.get("from") == "mine",
-        })
+            "show_learning": request.POST.get("from") == "mine", "error": message,
+        }, status=400 if error else 200)
+    if message:
+        messages.error(request, message)
     if request.POST.get("from") == "mine":
         return redirect("learnings:action-item-mine")
     return redirect(item.learning)
@@ -324,7 +330,10 @@ def _item_changed(request: HttpRequest, item: ActionItem) -> HttpResponse:
 @require_POST
 def action_item_complete(request: HttpRequest, item_id) -> HttpResponse:
     item = _writable_item(request, item_id)
-    services.action_item_complete(user=request.user, item=item)
+    try:
+        services.action_item_complete(user=request.user, item=item)
+    except ValidationError as error:
+        return _item_changed(request, item, error)
     return _item_changed(request, item)
 
 
@@ -332,7 +341,10 @@ def action_item_complete(request: HttpRequest, item_id) -> HttpResponse:
 @require_POST
 def action_item_reopen(request: HttpRequest, item_id) -> HttpResponse:
     item = _writable_item(request, item_id)
-    services.action_item_reopen(user=request.user, item=item)
+    try:
+        services.action_item_reopen(user=request.user, item=item)
+    except ValidationError as error:
+        return _item_changed(request, item, error)
     return _item_changed(request, item)
 
 
@@ -359,7 +371,8 @@ def action_item_restore(request: HttpRequest, item_id) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def action_item_edit(request: HttpRequest, item_id) -> HttpResponse:
     item = _writable_item(request, item_id)
-    form = ActionItemForm(request.POST or None, team=item.learning.team, initial={
+    form = ActionItemForm(request.POST or None, team=item.learning.team,
+                          current_owner=item.owner, initial={
         "title": item.title, "owner": item.owner_id, "due_on": item.due_on, "kind": item.kind,
     })
     if request.method == "POST" and form.is_valid():

@@ -126,3 +126,27 @@
     });
   }, true);
 })();
+
+// The header's menu button on narrow screens (CSS shows it only there, and only once this ran:
+// without JS the links are listed as they are). Escape closes it and returns to the button.
+(function () {
+  "use strict";
+  var button = document.querySelector(".topbar .menu-toggle");
+  if (!button) { return; }
+  var header = button.closest(".topbar");
+  function setOpen(open) {
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+    header.classList.toggle("menu-open", open);
+  }
+  header.classList.add("has-menu");
+  button.hidden = false;
+  button.addEventListener("click", function () {
+    setOpen(button.getAttribute("aria-expanded") !== "true");
+  });
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && button.getAttribute("aria-expanded") === "true") {
+      setOpen(false);
+      button.focus();
+    }
+  });
+})();

@@ -198,11 +198,12 @@ def test_another_teams_idempotency_key_never_hands_back_that_teams_learning(
     assert ours.pk != theirs.pk
 
 
-def test_owner_may_be_any_member_of_the_team_even_a_viewer(team, member, viewer,
-                                                           private_incident):
-    learning, _ = draft(member, team, private_incident, owner=viewer)
+def test_owner_may_be_any_member_or_manager_of_the_team(team, member, manager,
+                                                       private_incident):
+    # Viewers are refused (tests/learnings/test_owner_roles.py).
+    learning, _ = draft(member, team, private_incident, owner=manager)
     learning.refresh_from_db()
-    assert learning.owner == viewer
+    assert learning.owner == manager
 
 
 def test_owner_from_another_team_is_refused(team, member, outsider, private_incident):
@@ -245,16 +246,16 @@ def test_creating_leaves_one_history_record_with_the_incidents_already_linked(
 # learning_update
 
 
-def test_update_sets_the_learnings_own_words(learning, member, viewer):
+def test_update_sets_the_learnings_own_words(learning, member, manager):
     updated = learning_update(user=member, learning=learning, data={
         "title": "  Renamed  ", "lesson": "New lesson", "practice": "New practice",
-        "owner": viewer, "review_on": date(2027, 3, 1),
+        "owner": manager, "review_on": date(2027, 3, 1),
     })
     updated.refresh_from_db()
     assert updated.title == "Renamed"
     assert updated.lesson == "New lesson"
     assert updated.practice == "New practice"
-    assert updated.owner == viewer
+    assert updated.owner == manager
     assert updated.review_on == date(2027, 3, 1)
 
 
@@ -672,13 +673,13 @@ def add_item(user, learning, **overrides):
     return action_item_create(**fields)
 
 
-def test_member_adds_an_action_item(learning, member, viewer):
-    item = add_item(member, learning, title="  Add a pause button  ", owner=viewer,
+def test_member_adds_an_action_item(learning, member, manager):
+    item = add_item(member, learning, title="  Add a pause button  ", owner=manager,
                     due_on=TODAY + timedelta(days=7), kind="detective")
     item.refresh_from_db()
     assert item.learning == learning
     assert item.title == "Add a pause button"
-    assert item.owner == viewer
+    assert item.owner == manager
     assert item.due_on == TODAY + timedelta(days=7)
     assert item.kind == "detective"
     assert item.created_by == member
@@ -779,14 +780,14 @@ def item(learning, member):
     return add_item(member, learning, due_on=TODAY + timedelta(days=7))
 
 
-def test_update_changes_an_action_items_fields(item, manager, viewer):
+def test_update_changes_an_action_items_fields(item, manager, member):
     updated = action_item_update(user=manager, item=item, data={
-        "title": " Renamed ", "owner": viewer, "due_on": TODAY + timedelta(days=14),
+        "title": " Renamed ", "owner": member, "due_on": TODAY + timedelta(days=14),
         "kind": "corrective",
     })
     updated.refresh_from_db()
     assert updated.title == "Renamed"
-    assert updated.owner == viewer
+    assert updated.owner == member
     assert updated.due_on == TODAY + timedelta(days=14)
     assert updated.kind == "corrective"
 

@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from accounts.models import Role
+from accounts.models import Membership, Role
 from incidents.models import Incident
 from learnings.models import ActionItem, Learning, LearningStatus
 from learnings.services import (
@@ -643,10 +643,13 @@ def test_my_actions_has_an_empty_state(client, viewer, member, team):
 
 
 def test_a_viewers_own_action_shows_without_a_done_button(client, viewer, member, team):
-    # Viewers may own actions; only members and managers tick them off.
+    # Only members and managers are given actions, but one made a viewer since keeps theirs;
+    # only members and managers tick them off.
     learning = draft(team, member)
+    Membership.objects.filter(user=viewer, team=team).update(role=Role.MEMBER)
     item = action_item_create(user=member, learning=learning, title="Watch the queue",
                               owner=viewer)
+    Membership.objects.filter(user=viewer, team=team).update(role=Role.VIEWER)
     client.force_login(viewer)
     html = client.get(url("action-item-mine")).content.decode()
     assert "Watch the queue" in html
@@ -975,13 +978,15 @@ def test_learning_page_query_count_does_not_grow_with_incidents_actions_or_histo
 @pytest.mark.parametrize("n", [2, 20])
 def test_my_actions_query_count_does_not_grow_with_items(
         member_client, member, team, other_team, outsider, django_assert_num_queries, n):
-    MembershipFactory(user=member, team=other_team, role=Role.VIEWER)
+    # A viewer there now, given these actions while still a member.
+    elsewhere = MembershipFactory(user=member, team=other_team, role=Role.MEMBER)
     ours = draft(team, member, title="Ours")
     theirs = draft(other_team, outsider, title="Theirs")
     for i in range(n):
         action_item_create(user=member if i % 2 else outsider,
                            learning=ours if i % 2 else theirs, title=f"Action {i}", owner=member,
                            due_on=TODAY + timedelta(days=i))
+    Membership.objects.filter(pk=elsewhere.pk).update(role=Role.VIEWER)
     with django_assert_num_queries(MINE_QUERIES):
         response = member_client.get(url("action-item-mine"))
     assert len(response.context["page"].object_list) == n
