@@ -266,11 +266,15 @@ def _wait_until_someone_waits_for_a_lock(timeout: float = 10.0) -> None:
     raise AssertionError("the second insert never waited for the first")
 
 
-@pytest.fixture
-def taxonomy(postgres):
+def seed_taxonomy():
     """The seeded root causes, which the flush after each transactional test removes."""
     if RootCause.objects.count() != 13:
         importlib.import_module("incidents.migrations.0002_seed_taxonomy").seed(django_apps, None)
+
+
+@pytest.fixture
+def taxonomy(postgres):
+    seed_taxonomy()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -315,3 +319,91 @@ def test_two_concurrent_first_uses_of_a_name_end_with_one_organisation(
     assert results["first"].organization_id == results["second"].organization_id == (
         organization.pk)
     assert Incident.objects.count() == (1 if same_submission else 2)
+
+
+# Migration 0003: existing organisations get an owner
+
+
+BEFORE = ("incidents", "0002_seed_taxonomy")
+AFTER = ("incidents", "0003_organization_owner")
+
+
+@pytest.fixture
+def migrator(transactional_db):
+    """Runs the incidents migrations back to 0002; always leaves every app fully migrated."""
+    from django.db.migrations.executor import MigrationExecutor
+
+    def migrate(target=None):
+        """To `target`, or (None) to the latest migration of every app."""
+        executor = MigrationExecutor(connection)
+        target = target or executor.loader.graph.leaf_nodes()
+        executor.migrate(target)
+        return executor.loader.project_state(target).apps
+
+    seed_taxonomy()
+    yield migrate
+    migrate()
+
+
+def test_migration_gives_existing_organisations_owners_without_revealing_private_ones(
+        migrator):
+    old = migrator([BEFORE])
+    Team = old.get_model("accounts", "Team")
+    Org = old.get_model("incidents", "Organization")
+    Incident_ = old.get_model("incidents", "Incident")
+    History = old.get_model("incidents", "HistoricalIncident")
+    primary = old.get_model("incidents", "RootCause").objects.first()
+    a, b, c = (Team.objects.create(name=n, slug=n.lower()) for n in ("A", "B", "C"))
+
+    def named(org, team, visibility="team"):
+        incident = Incident_.objects.create(
+            team=team, organization=org, title=f"{org.name} by {team.name}",
+            platform="twitter", occurred_on=date(2026, 10, 1), primary_cause=primary,
+            visibility=visibility)
+        History.objects.create(
+            id=incident.pk, public_id=incident.public_id, team=team, organization=org,
+            title=incident.title, platform="twitter", occurred_on=incident.occurred_on,
+            primary_cause=primary, visibility=visibility, history_type="+",
+            history_date="2026-10-01T12:00:00Z", created_at=incident.created_at,
+            updated_at=incident.updated_at)
+        return incident
+
+    shared = Org.objects.create(name="Shared Brand", slug="shared-brand")
+    named(shared, a, "library")
+    named(shared, b)
+    split = Org.objects.create(name="Acme Corp", slug="acme-corp")
+    named(split, a)
+    in_b = named(split, b)
+    lonely = Org.objects.create(name="Lonely", slug="lonely")
+    named(lonely, c)
+    admin_made = Org.objects.create(name="  Made   In Admin ", slug="made-in-admin")
+    hidden = Org.objects.create(name="Acme", slug="acme")
+    named(hidden, c)
+    counted = Org.objects.create(name="Acme.", slug="acme-2")
+    named(counted, b, "library")
+
+    migrator([AFTER])
+    migrator()  # later migrations too, so that today's models can read the rows
+    orgs = {(o.name, o.team.name if o.team else None): o for o in Organization.objects.all()}
+    assert set(orgs) == {
+        ("Shared Brand", None), ("Acme Corp", "A"), ("Acme Corp", "B"), ("Lonely", "C"),
+        ("Made In Admin", None), ("Acme", "C"), ("Acme.", None)}
+    assert orgs["Shared Brand", None].slug == "shared-brand"
+    assert orgs["Acme Corp", "A"].pk == split.pk
+    for key in (("Acme Corp", "A"), ("Acme Corp", "B"), ("Lonely", "C"), ("Acme", "C")):
+        assert re.fullmatch(r"[a-z-]+-[a-z][a-z0-9]{7}", orgs[key].slug), key
+    # A shared "acme-2" no longer counts a private "Acme".
+    assert orgs["Acme.", None].slug == "acme"
+    copy = orgs["Acme Corp", "B"]
+    assert Incident.objects.get(pk=in_b.pk).organization == copy
+    assert set(Incident.history.filter(id=in_b.pk).values_list(
+        "organization_id", flat=True)) == {copy.pk}
+    assert Incident.objects.filter(organization=orgs["Acme Corp", "A"]).count() == 1
+    assert orgs["Made In Admin", None].pk == admin_made.pk
+    # And back: names were unique across the installation, so the split copies merge again.
+    old = migrator([BEFORE])
+    Org, Incident_ = old.get_model("incidents", "Organization"), old.get_model(
+        "incidents", "Incident")
+    assert sorted(Org.objects.values_list("name", flat=True)) == [
+        "Acme", "Acme Corp", "Acme.", "Lonely", "Made In Admin", "Shared Brand"]
+    assert Incident_.objects.get(pk=in_b.pk).organization_id == split.pk
