@@ -123,7 +123,7 @@ def organization_list(*, user: User, text: str = "") -> QuerySet[Organization]:
     """Organisations the user may see, with the number of incidents they can read of each;
     sorted by name whatever its case ("acme" before "AT&T")."""
     readable = Incident.objects.for_user(user).active()
-    queryset = Organization.objects.for_user(user).annotate(
+    queryset = Organization.objects.for_user(user).select_related("team").annotate(
         incident_count=Count("incidents", filter=Q(incidents__in=readable))
     ).filter(incident_count__gt=0)
     if text:
@@ -143,7 +143,8 @@ def organization_get(*, user: User, slug: str) -> Organization:
     """An organisation the user can read at least one incident of; 404 otherwise, so another
     team's private organisation, or a name logged only in its private incidents, stays
     private."""
-    organization = organization_choices(user=user).filter(slug=slug).first()
+    organization = organization_choices(user=user).select_related("team").filter(
+        slug=slug).first()
     if organization is None:
         raise Http404("No such organisation.")
     return organization

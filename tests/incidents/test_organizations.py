@@ -407,3 +407,44 @@ def test_migration_gives_existing_organisations_owners_without_revealing_private
     assert sorted(Org.objects.values_list("name", flat=True)) == [
         "Acme", "Acme Corp", "Acme.", "Lonely", "Made In Admin", "Shared Brand"]
     assert Incident_.objects.get(pk=in_b.pk).organization_id == split.pk
+
+
+# Pages
+
+
+def test_private_organisation_pages_say_which_team_sees_the_name(member, member_client, team):
+    private = log(member, team, "Acme Corp").organization
+    listed = member_client.get(reverse("incidents:organization-list")).content.decode()
+    assert "Comms only" in listed
+    page = member_client.get(private.get_absolute_url()).content.decode()
+    assert "Only Comms sees this name." in page
+
+
+def test_shared_organisation_pages_carry_no_team_label(member, member_client, team):
+    shared = log(member, team, "Acme Corp", visibility="library").organization
+    assert "Comms only" not in member_client.get(
+        reverse("incidents:organization-list")).content.decode()
+    assert "sees this name" not in member_client.get(shared.get_absolute_url()).content.decode()
+
+
+def test_admin_lists_organisations_with_their_owner(admin_client, member, team):
+    log(member, team, "Acme Corp")
+    response = admin_client.get(reverse("admin:incidents_organization_changelist"),
+                                {"team__isempty": "0"})
+    assert response.status_code == 200
+    assert [o.name for o in response.context["cl"].result_list] == ["Acme Corp"]
+
+
+@pytest.mark.parametrize("n", [5, 60])
+def test_organisation_list_and_page_query_counts_hold_with_private_organisations(
+        member, member_client, team, django_assert_num_queries, n):
+    from tests.incidents.test_views import ORGANIZATION_LIST_QUERIES, ORGANIZATION_QUERIES
+
+    for i in range(n):
+        last = log(member, team, f"Company {i:02d}").organization
+    with django_assert_num_queries(ORGANIZATION_LIST_QUERIES):
+        response = member_client.get(reverse("incidents:organization-list"))
+    assert len(response.context["page"].object_list) == min(n, 50)
+    with django_assert_num_queries(ORGANIZATION_QUERIES):
+        response = member_client.get(last.get_absolute_url())
+    assert "Only Comms sees this name." in response.content.decode()
