@@ -42,8 +42,12 @@ class IncidentAdmin(SimpleHistoryAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
-    list_display = ("name", "slug", "industry")
-    search_fields = ("name", "slug")
+    # An empty team means shared by every team; a private organisation's slug keeps its random
+    # tail, so that its address says nothing about other teams' organisations.
+    list_display = ("name", "slug", "team", "industry")
+    list_filter = (("team", admin.EmptyFieldListFilter), "team")
+    list_select_related = ("team",)
+    search_fields = ("name", "slug", "aliases")
     prepopulated_fields = {"slug": ("name",)}
 
 

@@ -76,13 +76,14 @@ class IncidentFilter(django_filters.FilterSet):
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.user = user
         if user is not None:
             # Offer only organisations the reader can see an incident of: a name logged in
             # another team's private incident stays private.
             self.filters["organization"].queryset = organization_choices(user=user)
 
     def filter_q(self, queryset, name, value):
-        return incident_search(queryset, value)
+        return incident_search(queryset, value, user=self.user)
 
     def filter_cause(self, queryset, name, value):
         contributing = Incident.contributing_causes.through.objects.filter(

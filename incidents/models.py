@@ -7,6 +7,7 @@ from django.contrib.postgres.search import SearchVector
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
@@ -74,10 +75,47 @@ def platform_from_url(url: str) -> str | None:
     return Platform.WEBSITE
 
 
-class Organization(models.Model):
-    """A brand or body whose social-media failure is recorded; shared by every team."""
+def fold_spaces(text: str) -> str:
+    """The text with its whitespace folded: no runs, no leading or trailing spaces."""
+    return " ".join(text.split())
 
-    name = models.CharField(max_length=200, unique=True)
+
+class OrganizationQuerySet(models.QuerySet):
+    def for_user(self, user) -> "OrganizationQuerySet":
+        """The door for names: shared organisations, plus the private ones of the user's teams.
+
+        Another team's private organisation is invisible: its name, aliases and slug never
+        reach a picker, a page or a name lookup.
+        """
+        if not user.is_authenticated:
+            return self.none()
+        from accounts.models import Membership
+
+        own_teams = Membership.objects.filter(user=user).values("team_id")
+        return self.filter(Q(team__isnull=True) | Q(team_id__in=own_teams))
+
+    def for_team(self, team) -> "OrganizationQuerySet":
+        """What one team can name: shared organisations and its own private ones."""
+        return self.filter(Q(team__isnull=True) | Q(team=team))
+
+    def shared(self) -> "OrganizationQuerySet":
+        return self.filter(team__isnull=True)
+
+
+# Alphabetical as people read it ("acme" before "AT&T"), not by raw bytes; then a tie-break
+# so pages of a paginated list never overlap.
+ORGANIZATION_ORDER = (Lower("name"), "name", "pk")
+
+
+class Organization(models.Model):
+    """A brand or body that failed: shared by every team, or private to the team that named it."""
+
+    # Null: shared by the installation (named by a library incident at some point). Set: known
+    # only to this team, because only its team-only incidents name it.
+    team = models.ForeignKey("accounts.Team", on_delete=models.PROTECT, null=True, blank=True,
+                             related_name="organizations",
+                             help_text="Empty for an organisation shared by every team.")
+    name = models.CharField(max_length=200)
     slug = models.SlugField(max_length=200, unique=True)
     aliases = models.JSONField(default=list, blank=True)
     industry = models.CharField(max_length=100, blank=True)
@@ -85,14 +123,47 @@ class Organization(models.Model):
     handles = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    objects = OrganizationQuerySet.as_manager()
+
     class Meta:
-        ordering = ["name"]
+        ordering = list(ORGANIZATION_ORDER)
+        constraints = [
+            # One spelling per name, whatever its case: among shared organisations, and
+            # within each team among its private ones (the same private name may exist in
+            # several teams, and beside a shared one, without either knowing).
+            models.UniqueConstraint(
+                Lower("name"), condition=Q(team__isnull=True),
+                name="organization_shared_name_unique",
+                violation_error_message="A shared organisation already has this name.",
+            ),
+            models.UniqueConstraint(
+                Lower("name"), "team", condition=Q(team__isnull=False),
+                name="organization_team_name_unique",
+                violation_error_message="Your team already has an organisation of this name.",
+            ),
+            # Names are stored with their spaces folded, so the two above see "Acme  Corp"
+            # and "Acme Corp" as the same name.
+            models.CheckConstraint(
+                condition=~Q(name="") & ~Q(name__startswith=" ") & ~Q(name__endswith=" ")
+                & ~Q(name__contains="  ") & ~Q(name__contains="\t") & ~Q(name__contains="\n")
+                & ~Q(name__contains="\r"),
+                name="organization_name_folded",
+                violation_error_message="Name the organisation without extra spaces.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
 
     def get_absolute_url(self) -> str:
         return reverse("incidents:organization-detail", kwargs={"slug": self.slug})
+
+    def clean(self) -> None:
+        self.name = fold_spaces(self.name)
+
+    @property
+    def is_shared(self) -> bool:
+        return self.team_id is None
 
 
 class RootCause(models.Model):

@@ -8,9 +8,10 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from accounts.models import User
+from accounts.models import Team, User
 
 from .models import (
+    ORGANIZATION_ORDER,
     SEARCH_CONFIG,
     SEARCH_VECTOR,
     Incident,
@@ -22,9 +23,14 @@ from .models import (
 LIST_RELATED = ("team", "organization", "primary_cause")
 
 
-def incident_search(queryset: QuerySet[Incident], text: str) -> QuerySet[Incident]:
+def incident_search(
+    queryset: QuerySet[Incident], text: str, *, user: User | None = None,
+    team: Team | None = None,
+) -> QuerySet[Incident]:
     """Full text over title and summary (PostgreSQL, GIN-indexed), plus organisation names.
 
+    Organisation names are matched among those the reader may see: pass the acting `user`
+    (or the `team` a team-owned record reads for); with neither, only shared organisations.
     On SQLite, every word must appear in the title, summary or organisation name.
     """
     text = " ".join(text.split())
@@ -35,7 +41,8 @@ def incident_search(queryset: QuerySet[Incident], text: str) -> QuerySet[Inciden
         # Resolved first (a short list) so the planner can OR two index scans: the GIN
         # full-text index and the organisation index.
         org_ids = list(
-            Organization.objects.filter(name__icontains=text).values_list("pk", flat=True)
+            _visible_organizations(user=user, team=team).filter(name__icontains=text)
+            .values_list("pk", flat=True)
         )
         matches = Q(document=query)
         if org_ids:
@@ -49,6 +56,15 @@ def incident_search(queryset: QuerySet[Incident], text: str) -> QuerySet[Inciden
             | Q(organization__name__icontains=word)
         )
     return queryset
+
+
+def _visible_organizations(*, user: User | None, team: Team | None
+                           ) -> QuerySet[Organization]:
+    if user is not None:
+        return Organization.objects.for_user(user)
+    if team is not None:
+        return Organization.objects.for_team(team)
+    return Organization.objects.shared()
 
 
 def incident_list(*, user: User, include_archived: bool = False) -> QuerySet[Incident]:
@@ -104,26 +120,31 @@ def incident_possible_duplicates(
 
 
 def organization_list(*, user: User, text: str = "") -> QuerySet[Organization]:
-    """Organisations with the number of incidents the user can see for each."""
+    """Organisations the user may see, with the number of incidents they can read of each;
+    sorted by name whatever its case ("acme" before "AT&T")."""
     readable = Incident.objects.for_user(user).active()
-    queryset = Organization.objects.annotate(
+    queryset = Organization.objects.for_user(user).select_related("team").annotate(
         incident_count=Count("incidents", filter=Q(incidents__in=readable))
     ).filter(incident_count__gt=0)
     if text:
         queryset = queryset.filter(name__icontains=text.strip())
-    return queryset.order_by("name")
+    return queryset.order_by(*ORGANIZATION_ORDER)
 
 
 def organization_choices(*, user: User) -> QuerySet[Organization]:
-    """Organisations with at least one incident the user can read (for pickers and filters)."""
+    """The door to organisations for pickers, filters and name matching: shared ones and the
+    user's teams' private ones, each with at least one incident the user can read."""
     readable = Incident.objects.for_user(user).filter(organization=OuterRef("pk"))
-    return Organization.objects.filter(Exists(readable)).order_by("name")
+    return Organization.objects.for_user(user).filter(Exists(readable)).order_by(
+        *ORGANIZATION_ORDER)
 
 
 def organization_get(*, user: User, slug: str) -> Organization:
-    """An organisation the user can read at least one incident of; 404 otherwise, so a name
-    logged only in another team's private incident stays private."""
-    organization = organization_choices(user=user).filter(slug=slug).first()
+    """An organisation the user can read at least one incident of; 404 otherwise, so another
+    team's private organisation, or a name logged only in its private incidents, stays
+    private."""
+    organization = organization_choices(user=user).select_related("team").filter(
+        slug=slug).first()
     if organization is None:
         raise Http404("No such organisation.")
     return organization

@@ -4,6 +4,8 @@ Every write is atomic, checks that the actor may make it, and leaves history beh
 (django-simple-history records who changed what).
 """
 
+import secrets
+import string
 import uuid
 import zoneinfo
 from datetime import date, datetime
@@ -27,6 +29,7 @@ from .models import (
     Source,
     TimelineEvent,
     Visibility,
+    fold_spaces,
     http_url_validator,
     platform_from_url,
     response_score,
@@ -62,23 +65,132 @@ def attribute_history(obj, user: User) -> None:
     obj._history_user = user
 
 
-def organization_resolve(*, name: str) -> Organization:
-    """The organisation with this name, slug or alias; created when there is none."""
-    name = " ".join(name.split())
-    if not name:
-        raise ValidationError({"organization": "Name the organisation."})
-    slug = slugify(name)[:200]
-    found = Organization.objects.filter(Q(name__iexact=name) | Q(slug=slug)).first()
-    if found:
-        return found
-    for org in Organization.objects.exclude(aliases=[]).only("pk", "aliases"):
-        if any(alias.lower() == name.lower() for alias in org.aliases):
-            return Organization.objects.get(pk=org.pk)
-    base, n = slug or "organisation", 2
-    while Organization.objects.filter(slug=slug or base).exists():
+# Slugs say nothing about organisations the reader cannot see. A shared organisation takes
+# the plain slug of its name (a "-2" there counts only shared ones); a private one adds a
+# random tail, so "acme-corp-k3x9q2mz" tells no one whether another team keeps an "Acme Corp".
+# The tail starts with a letter, so it never looks like a shared "-2".
+SLUG_BASE_MAX = 190
+PRIVATE_TAIL_LENGTH = 8
+RESOLVE_ATTEMPTS = 3
+
+
+def _slug_base(name: str) -> str:
+    return slugify(name)[:SLUG_BASE_MAX].strip("-") or "organisation"
+
+
+def _private_slug(name: str) -> str:
+    alphabet = string.ascii_lowercase + string.digits
+    tail = secrets.choice(string.ascii_lowercase) + "".join(
+        secrets.choice(alphabet) for _ in range(PRIVATE_TAIL_LENGTH - 1))
+    return f"{_slug_base(name)}-{tail}"
+
+
+def _is_private_slug_of(slug: str, base: str) -> bool:
+    head, _, tail = slug.rpartition("-")
+    return head == base and len(tail) == PRIVATE_TAIL_LENGTH
+
+
+def _shared_slug(name: str) -> str:
+    base = _slug_base(name)
+    slug, n = base, 2
+    while Organization.objects.filter(slug=slug).exists():
         slug = f"{base}-{n}"
         n += 1
-    return Organization.objects.create(name=name, slug=slug or base)
+    return slug
+
+
+def _organization_find(*, name: str, team: Team) -> Organization | None:
+    """The organisation this team means by the name: among shared organisations first, then
+    the team's own private ones; by name (any case), then slug, then alias."""
+    # Names that give no slug ("日清食品") are told apart by name only.
+    base, lowered = slugify(name)[:SLUG_BASE_MAX].strip("-"), name.lower()
+    same_slug = Q(slug=base) | Q(team=team, slug__startswith=f"{base}-") if base else Q()
+    candidates = Organization.objects.for_team(team).filter(
+        Q(name__iexact=name) | same_slug | ~Q(aliases=[])
+    )
+
+    def rank(org: Organization) -> tuple | None:
+        if org.name.lower() == lowered:
+            how = 0
+        elif base and (org.slug == base
+                       or (org.team_id and _is_private_slug_of(org.slug, base))):
+            how = 1
+        elif any(str(alias).lower() == lowered for alias in org.aliases or ()):
+            how = 2
+        else:
+            return None
+        return (org.team_id is not None, how, org.pk)
+
+    ranked = [(key, org) for org in candidates if (key := rank(org)) is not None]
+    return min(ranked, key=lambda pair: pair[0])[1] if ranked else None
+
+
+def _organization_share(*, organization: Organization) -> Organization:
+    """Make a team's private organisation shared, because a library incident names it.
+
+    When a shared organisation of the same name exists already, the private one is merged
+    into it: its incidents (and their history) point at the shared one and it is removed.
+    """
+    if organization.team_id is None:
+        return organization
+    for _ in range(RESOLVE_ATTEMPTS):
+        shared = Organization.objects.shared().filter(name__iexact=organization.name).first()
+        if shared is not None:
+            Incident.objects.filter(organization=organization).update(organization=shared)
+            # The same organisation under one spelling: earlier records name it too, so the
+            # history panel shows no change of organisation and no dangling id.
+            Incident.history.filter(organization_id=organization.pk).update(
+                organization_id=shared.pk)
+            organization.delete()
+            return shared
+        organization.team = None
+        organization.slug = _shared_slug(organization.name)
+        try:
+            with transaction.atomic():
+                organization.save(update_fields=["team", "slug"])
+        except IntegrityError:
+            # Another team shared the same name (or took the slug) a moment ago: merge.
+            organization.refresh_from_db(fields=["team", "slug"])
+            continue
+        return organization
+    raise ValidationError({"organization": "This organisation is being changed by someone "
+                                           "else; please try again."})
+
+
+def organization_resolve(*, name: str, team: Team, visibility: str) -> Organization:
+    """The organisation `team` means by this name, created when it has none.
+
+    Only what the team can see is looked up: shared organisations, then its own private
+    ones; another team's private organisation is never found, so typing its name reveals
+    nothing. A new name becomes a shared organisation for a library incident and a private
+    one for a team-only incident; a private one named by a library incident becomes shared.
+    Safe against concurrent first use of a name: the insert runs in a savepoint and the
+    loser of the race takes the winner's organisation.
+    """
+    name = fold_spaces(name)
+    if not name:
+        raise ValidationError({"organization": "Name the organisation."})
+    max_length = Organization._meta.get_field("name").max_length
+    if len(name) > max_length:
+        raise ValidationError(
+            {"organization": f"Organisation names are limited to {max_length} characters."})
+    shared = visibility == Visibility.LIBRARY
+    for _ in range(RESOLVE_ATTEMPTS):
+        found = _organization_find(name=name, team=team)
+        if found is not None:
+            return _organization_share(organization=found) if shared else found
+        if shared:
+            organization = Organization(name=name, slug=_shared_slug(name))
+        else:
+            organization = Organization(name=name, slug=_private_slug(name), team=team)
+        try:
+            with transaction.atomic():
+                organization.save(force_insert=True)
+        except IntegrityError:
+            continue  # someone else created it a moment ago: find theirs
+        return organization
+    raise ValidationError({"organization": "This organisation is being created by someone "
+                                           "else; please try again."})
 
 
 def _validate_occurred_on(value: date, tz_name: str) -> None:
@@ -119,7 +231,8 @@ def incident_create(
         team=team,
         created_by=user,
         title=title.strip(),
-        organization=organization_resolve(name=organization_name),
+        organization=organization_resolve(name=organization_name, team=team,
+                                          visibility=visibility),
         platform=platform,
         occurred_on=occurred_on,
         primary_cause=primary_cause,
@@ -165,6 +278,17 @@ def _state(incident: Incident) -> tuple:
     return fields + relations
 
 
+def _incident_organization(incident: Incident, typed: str | None, *,
+                           before_name: str) -> Organization:
+    """The organisation an edited incident names: the same one while its name is unchanged
+    (shared when the incident now is), otherwise whatever the typed name resolves to."""
+    if typed is None or fold_spaces(typed).lower() == before_name.lower():
+        if incident.visibility == Visibility.LIBRARY:
+            return _organization_share(organization=incident.organization)
+        return incident.organization
+    return organization_resolve(name=typed, team=incident.team, visibility=incident.visibility)
+
+
 @transaction.atomic
 def incident_update(*, user: User, incident: Incident, data: dict[str, Any]) -> Incident:
     """Change any of an incident's fields. Relations come as objects:
@@ -174,14 +298,17 @@ def incident_update(*, user: User, incident: Incident, data: dict[str, Any]) -> 
     One edit leaves one history record (none when nothing changed).
     """
     require_writer(user, incident.team)
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    incident = Incident.objects.select_for_update(of=("self",)).select_related(
+        "organization").get(pk=incident.pk)
+    organization_name = incident.organization.name
     attribute_history(incident, user)
     before = _state(incident)
     for field in SCALAR_FIELDS:
         if field in data:
             setattr(incident, field, data[field])
-    if "organization_name" in data:
-        incident.organization = organization_resolve(name=data["organization_name"])
+    if "organization_name" in data or "visibility" in data:
+        incident.organization = _incident_organization(
+            incident, data.get("organization_name"), before_name=organization_name)
     if "primary_cause" in data:
         incident.primary_cause = data["primary_cause"]
     if "context" in data:

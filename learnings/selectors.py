@@ -183,7 +183,7 @@ def linkable_incident_search(*, learning: Learning, text: str, limit: int = 10) 
     text = " ".join(text.split())
     if not text:
         return []
-    queryset = incident_search(queryset, text)
+    queryset = incident_search(queryset, text, team=learning.team)
     if "rank" in queryset.query.annotations:
         queryset = queryset.order_by("-rank", "-occurred_on")
     else:

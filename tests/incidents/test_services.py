@@ -1,5 +1,6 @@
 """Incident writes: who may make them, what they default to, and what they leave behind."""
 
+import re
 import uuid
 from datetime import UTC, date, datetime, timedelta
 
@@ -103,15 +104,26 @@ def test_existing_organisation_is_found_by_alias(team, member):
     assert Organization.objects.count() == 2
 
 
-def test_unknown_organisation_is_created_with_its_slug(team, member):
-    incident, _ = log(member, team, organization_name="Café Árbol & Co")
+def test_unknown_organisation_of_a_library_incident_is_shared_with_its_plain_slug(team, member):
+    incident, _ = log(member, team, organization_name="Café Árbol & Co", visibility="library")
     assert incident.organization.name == "Café Árbol & Co"
+    assert incident.organization.team is None
     assert incident.organization.slug == "cafe-arbol-co"
 
 
+def test_unknown_organisation_of_a_team_only_incident_is_the_teams_own(team, member):
+    incident, _ = log(member, team, organization_name="Café Árbol & Co")
+    assert incident.organization.name == "Café Árbol & Co"
+    assert incident.organization.team == team
+    # A random tail: the address says nothing about other teams' organisations.
+    assert re.fullmatch(r"cafe-arbol-co-[a-z][a-z0-9]{7}", incident.organization.slug)
+
+
 def test_new_organisations_whose_names_give_no_slug_get_distinct_slugs(team, member):
-    first, _ = log(member, team, organization_name="日清食品", title="First")
-    second, _ = log(member, team, organization_name="東京電力", title="Second")
+    first, _ = log(member, team, organization_name="日清食品", title="First",
+                   visibility="library")
+    second, _ = log(member, team, organization_name="東京電力", title="Second",
+                    visibility="library")
     assert first.organization != second.organization
     assert first.organization.slug == "organisation"
     assert second.organization.slug == "organisation-2"
