@@ -325,6 +325,8 @@ def test_two_concurrent_first_uses_of_a_name_end_with_one_organisation(
 
 
 BEFORE = ("incidents", "0002_seed_taxonomy")
+# Teams as they were then: later accounts migrations add columns the old Team model lacks.
+ACCOUNTS_BEFORE = ("accounts", "0001_initial")
 AFTER = ("incidents", "0003_organization_owner")
 
 
@@ -347,7 +349,7 @@ def migrator(transactional_db):
 
 def test_migration_gives_existing_organisations_owners_without_revealing_private_ones(
         migrator):
-    old = migrator([BEFORE])
+    old = migrator([BEFORE, ACCOUNTS_BEFORE])
     Team = old.get_model("accounts", "Team")
     Org = old.get_model("incidents", "Organization")
     Incident_ = old.get_model("incidents", "Incident")
@@ -401,7 +403,7 @@ def test_migration_gives_existing_organisations_owners_without_revealing_private
     assert Incident.objects.filter(organization=orgs["Acme Corp", "A"]).count() == 1
     assert orgs["Made In Admin", None].pk == admin_made.pk
     # And back: names were unique across the installation, so the split copies merge again.
-    old = migrator([BEFORE])
+    old = migrator([BEFORE, ACCOUNTS_BEFORE])
     Org, Incident_ = old.get_model("incidents", "Organization"), old.get_model(
         "incidents", "Incident")
     assert sorted(Org.objects.values_list("name", flat=True)) == [
