@@ -4,6 +4,7 @@ import uuid
 import zoneinfo
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Team
@@ -138,6 +139,18 @@ class IncidentEditForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["organization_name"].initial = self.instance.organization.name
             self.fields["context"].initial = self.instance.context
+            # The options are slugs (to_field_name) but a ModelForm's initial for a foreign
+            # key is its pk, which matches no option: the select would come up empty and the
+            # next save would drop the cause. Relations are given as slugs.
+            self.initial["primary_cause"] = self.instance.primary_cause.slug
+            self.initial["contributing_causes"] = [
+                c.slug for c in self.instance.contributing_causes.all()]
+            factors = list(self.instance.factors.all())
+            self.initial["factors"] = [f.slug for f in factors]
+            # A factor retired from the vocabulary stays offered where it is already ticked,
+            # so that saving does not silently drop it.
+            self.fields["factors"].queryset = Factor.objects.filter(
+                Q(is_active=True) | Q(pk__in=[f.pk for f in factors]))
 
     def clean_occurred_on(self):
         value = self.cleaned_data["occurred_on"]

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
-from incidents.models import Incident, TimelineEvent
+from incidents.models import Factor, Incident, TimelineEvent
 
 from ..factories import IncidentFactory, OrganizationFactory, SourceFactory, cause
 
@@ -233,3 +233,30 @@ def test_log_form_keeps_what_was_typed_across_a_reload_until_it_is_saved(manager
     page.goto("/incidents/log/")  # saved: the next form starts empty
     expect(page.get_by_label(label("Title"))).to_have_value("")
     expect(page.get_by_text("We restored what you typed")).to_have_count(0)
+
+
+def test_editing_only_the_severity_keeps_the_causes_and_factor(manager_page, team, shots_dir):
+    incident = IncidentFactory(team=team, title="Countdown post during the memorial",
+                               primary_cause=cause("insensitive-timing"), severity="medium")
+    incident.contributing_causes.add(cause("automation-misfire"))
+    incident.factors.add(Factor.objects.get(slug="scheduled-queue-not-paused"))
+    page = manager_page
+    page.goto(incident.get_absolute_url())
+    page.get_by_role("link", name="Edit").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Edit incident")
+    expect(page.get_by_label(label("Primary cause"))).to_have_value("insensitive-timing")
+    page.screenshot(path=str(shots_dir / "edit-form.png"), full_page=True)
+
+    page.get_by_label(label("Severity")).select_option("high")
+    page.get_by_role("button", name="Save").click()
+
+    expect(page.locator(".messages")).to_have_text("Incident saved.")
+    expect(page.locator(".meta .sev")).to_have_text("High")
+    causes = page.locator("#causes-heading + dl")
+    expect(causes).to_contain_text("Insensitive timing")
+    expect(causes).to_contain_text("Automation gone wrong")
+    expect(causes).to_contain_text("Scheduled queue not paused")
+    incident.refresh_from_db()
+    assert (incident.severity, incident.primary_cause.slug) == ("high", "insensitive-timing")
+    assert [c.slug for c in incident.contributing_causes.all()] == ["automation-misfire"]
+    assert [f.slug for f in incident.factors.all()] == ["scheduled-queue-not-paused"]

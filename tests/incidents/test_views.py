@@ -9,6 +9,7 @@ from html import escape
 
 import pytest
 import time_machine
+from django.forms import CheckboxInput
 from django.urls import reverse
 
 from accounts.models import Role
@@ -912,3 +913,44 @@ def test_organisation_list_query_count_does_not_grow_with_rows(
         response = member_client.get(reverse("incidents:organization-list"))
     assert len(response.context["page"].object_list) == min(n, 50)
 
+
+
+def form_as_sent(form) -> dict:
+    """What a browser sends back for an unbound form it was shown, untouched."""
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if isinstance(field.widget, CheckboxInput):
+            if value:
+                data[name] = "on"
+        elif value is None:
+            data[name] = ""
+        elif isinstance(value, list | tuple):
+            data[name] = [str(v) for v in value]
+        else:
+            data[name] = form[name].field.widget.format_value(value) or ""
+    return data
+
+
+def test_edit_form_preselects_the_primary_cause_contributing_causes_and_factors(
+        member_client, full_incident):
+    html = member_client.get(detail_url(full_incident, "incident-update")).content.decode()
+    assert re.search(r'<option value="production-slip"[^>]* selected>', html)
+    assert html.count(" selected>") == 5  # primary cause, platform, severity, status, actor
+    assert re.search(r'name="contributing_causes" value="unchecked-trend" id="[^"]+" checked',
+                     html)
+    assert re.search(r'name="factors" value="no-approval-step" id="[^"]+" checked', html)
+
+
+def test_edit_that_changes_only_the_severity_keeps_the_causes_and_factors(
+        member_client, full_incident):
+    url = detail_url(full_incident, "incident-update")
+    data = form_as_sent(member_client.get(url).context["form"])
+    data["severity"] = "critical"
+    response = member_client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    incident = Incident.objects.get(pk=full_incident.pk)
+    assert incident.severity == "critical"
+    assert incident.primary_cause.slug == "production-slip"
+    assert [c.slug for c in incident.contributing_causes.all()] == ["unchecked-trend"]
+    assert [f.slug for f in incident.factors.all()] == ["no-approval-step"]
