@@ -56,8 +56,15 @@ def test_manager_logs_an_incident_and_the_platform_is_guessed_from_the_link(
     fill_log_form(page, title="Wrong image in the launch post", organization="Brand New Brand",
                   link="https://x.com/brand/status/1")
     expect(platform).to_have_value("twitter")  # set by misfire.js from the panel's HX-Trigger
+    share, keep = (page.get_by_role("radio", name="Yes, visible to every team"),
+                   page.get_by_role("radio", name="No, only my team"))
+    expect(keep).to_be_checked()  # our own failure: kept to the team unless asked
+    page.get_by_role("radio", name="Another organisation's").check()
+    expect(share).to_be_checked()  # another organisation's: offered to the library
+    expect(page.get_by_label(label("Severity"))).to_have_value("medium")
+    page.get_by_label(label("Severity")).select_option("high")
     expect(page.locator("#similar-panel")).to_have_text(
-        "No similar incident found for this organisation and date or this link.")
+        "No similar incident found for this title, organisation or link.")
     page.screenshot(path=str(shots_dir / "log-form.png"), full_page=True)
 
     page.get_by_role("button", name="Log incident").click()
@@ -73,8 +80,70 @@ def test_manager_logs_an_incident_and_the_platform_is_guessed_from_the_link(
     expect(page.locator("#what-heading + .prose")).to_have_text(SUMMARY)
     expect(page.locator("#sources")).to_contain_text("https://x.com/brand/status/1")
     page.screenshot(path=str(shots_dir / "incident-page.png"), full_page=True)
+    expect(page.locator(".meta .sev")).to_have_text("High")
+    expect(page.locator(".meta")).to_contain_text("shared in the library by Comms")
     assert (incident.platform, incident.team, incident.organization.name) == (
         "twitter", team, "Brand New Brand")
+    assert (incident.origin, incident.visibility, incident.severity) == (
+        "external", "library", "high")
+
+
+def test_an_external_incident_is_kept_to_the_team_when_the_form_says_so(manager_page, team):
+    page = manager_page
+    page.goto("/incidents/log/")
+    fill_log_form(page, title="Rival's hashtag backfired", organization="Rival Co",
+                  link="https://www.instagram.com/p/rival/")
+    page.get_by_role("radio", name="Another organisation's").check()
+    expect(page.get_by_role("radio", name="Yes, visible to every team")).to_be_checked()
+    page.get_by_role("radio", name="No, only my team").check()
+    page.get_by_role("radio", name="Our own").check()
+    page.get_by_role("radio", name="Another organisation's").check()
+    expect(page.get_by_role("radio", name="No, only my team")).to_be_checked()  # as answered
+    page.get_by_role("button", name="Log incident").click()
+
+    expect(page.locator(".meta")).to_contain_text("visible to Comms only")
+    expect(page.locator(".meta .sev")).to_have_text("Medium")
+    incident = Incident.objects.get()
+    assert (incident.origin, incident.visibility, incident.severity) == (
+        "external", "team", "medium")
+
+
+def test_back_then_save_again_warns_instead_of_logging_twice(manager_page, team, shots_dir):
+    page = manager_page
+    page.goto("/incidents/log/")
+    fill_log_form(page, title="Flash sale post during the flood", organization="Umbrella Mart",
+                  link="https://x.com/umbrella/status/77")
+    page.get_by_role("button", name="Log incident").click()
+    expect(page.locator(".messages")).to_have_text(
+        "Incident logged. Add the details whenever you can.")
+    first = Incident.objects.get()
+
+    page.go_back()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Log an incident")
+    # Chromium brings the page back with most of what was typed (not the organisation,
+    # whose field turns autocomplete off): people fill in what is missing and save again.
+    for field, value in (("Title", "Flash sale post during the flood"),
+                         ("Organisation", "Umbrella Mart"),
+                         ("Link", "https://x.com/umbrella/status/77")):
+        if not page.get_by_label(label(field)).input_value():
+            page.get_by_label(label(field)).fill(value)
+    page.get_by_role("button", name="Log incident").click()
+
+    page.wait_for_load_state("load")
+    warning = page.locator("#duplicate-warning")
+    expect(warning).to_contain_text("This looks already logged.")
+    expect(warning.get_by_role("link", name="Flash sale post during the flood")).to_have_attribute(
+        "href", first.get_absolute_url())
+    expect(page.get_by_label(label("Title"))).to_have_value("Flash sale post during the flood")
+    expect(page.get_by_label(label("What happened"))).to_have_value(SUMMARY)
+    assert Incident.objects.count() == 1
+    page.screenshot(path=str(shots_dir / "log-form-already-logged.png"), full_page=True)
+
+    page.get_by_label("Log it anyway: this is a different failure").check()
+    page.get_by_role("button", name="Log incident").click()
+    expect(page.locator(".messages")).to_have_text(
+        "Incident logged. Add the details whenever you can.")
+    assert Incident.objects.count() == 2
 
 
 def test_log_form_warns_of_possible_duplicates_by_organisation_date_and_link(
@@ -87,19 +156,23 @@ def test_log_form_warns_of_possible_duplicates_by_organisation_date_and_link(
     page = manager_page
     page.goto("/incidents/log/")
     panel = page.locator("#similar-panel")
-    expect(panel).to_have_text("No similar incident found.")
+    hint = ("Possible duplicates appear here as you type the title or the organisation, "
+            "or paste a link.")
+    page.wait_for_load_state("load")
+    page.get_by_label(label("Occurred on")).fill("2011-11-10")
+    page.wait_for_timeout(600)  # a request would have come back by now
+    expect(panel).to_have_text(hint)  # only a date, the default's neighbour: nothing typed yet
 
     page.get_by_label(label("Organisation")).fill("Qantas")
-    page.get_by_label(label("Occurred on")).fill("2011-11-10")
     expect(panel.locator(".warning")).to_have_text(
         "1 possible duplicate. Check before logging the same failure twice.")
     expect(panel.locator(".similar-list li a")).to_have_text(["QantasLuxury hashtag hijacked"])
     expect(panel.locator(".similar-list li small")).to_have_text(
-        "Qantas · 1 Nov 2011 · X / Twitter · library")
+        "Qantas · 1 Nov 2011 · X / Twitter · library · same organisation")
 
     page.get_by_label(label("Organisation")).fill("Someone Else")
     expect(panel).to_have_text(
-        "No similar incident found for this organisation and date or this link.")
+        "No similar incident found for this title, organisation or link.")
     page.get_by_label(label("Link")).fill("https://www.facebook.com/brand/posts/42")
     expect(panel.locator(".similar-list li a")).to_have_text(["Pricing error post shared widely"])
     expect(page.locator("#id_platform")).to_have_value("facebook")

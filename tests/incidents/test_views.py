@@ -119,6 +119,40 @@ def test_platform_is_guessed_from_a_pasted_x_link_when_left_blank(member_client,
     ]
 
 
+
+def test_log_form_asks_whether_to_share_it_and_its_severity_with_plain_defaults(
+        member_client, team):
+    html = member_client.get(reverse("incidents:incident-create")).content.decode()
+    assert "Share it in the library?" in html
+    assert re.search(r'<input type="radio" name="visibility" value="team"[^>]* checked>', html)
+    assert re.search(r'<input type="radio" name="visibility" value="library"[^>]*>'
+                     r'\s*Yes, visible to every team', html)
+    assert '<option value="medium" selected>Medium</option>' in html
+
+
+@pytest.mark.parametrize(("origin", "visibility", "expected"), [
+    pytest.param("external", "team", "team", id="external-kept-to-the-team"),
+    pytest.param("external", "library", "library", id="external-shared"),
+    pytest.param("own", "library", "library", id="own-shared"),
+    pytest.param("own", "team", "team", id="own-kept"),
+    pytest.param("external", "", "library", id="external-unanswered-follows-origin"),
+    pytest.param("own", "", "team", id="own-unanswered-follows-origin"),
+])
+def test_logged_incident_is_shared_only_as_the_form_says(
+        member_client, team, origin, visibility, expected):
+    response = member_client.post(reverse("incidents:incident-create"), log_data(
+        team, origin=origin, visibility=visibility, severity="high"))
+    assert response.status_code == 302
+    incident = Incident.objects.get()
+    assert (incident.origin, incident.visibility, incident.severity) == (
+        origin, expected, "high")
+
+
+def test_log_form_without_a_severity_logs_a_medium_one(member_client, team):
+    member_client.post(reverse("incidents:incident-create"), log_data(team))
+    assert Incident.objects.get().severity == "medium"
+
+
 BAD_LOG_INPUT = [
     pytest.param({"platform": "myspace"}, "platform",
                  "Select a valid choice. myspace is not one of the available choices.",
@@ -240,10 +274,93 @@ def test_similar_panel_lists_an_incident_with_the_same_source_link(member_client
     assert "Screenshot went viral" in response.content.decode()
 
 
+def test_similar_panel_lists_an_incident_with_a_similar_title(member_client, team):
+    IncidentFactory(team=team, title="McDStories hashtag hijacked by critics")
+    html = similar(member_client, title="McDstories hashtag hijacked").content.decode()
+    assert "McDStories hashtag hijacked by critics" in html
+    assert "similar title" in html
+
+
+def test_similar_panel_keeps_its_hint_until_something_is_typed(member_client, team):
+    IncidentFactory(team=team, title="Anything at all", occurred_on=date(2026, 11, 8))
+    html = similar(member_client, occurred_on="2026-11-08", platform="").content.decode()
+    assert "Possible duplicates appear here as you type" in html
+    assert "No similar incident found" not in html
+    html = similar(member_client, title="Nothing like it").content.decode()
+    assert "No similar incident found for this title, organisation or link." in html
+
+
+@pytest.fixture
+def logged_once(team, member):
+    """What log_data logs, with its link stored as sources are: normalised."""
+    incident = IncidentFactory(
+        team=team, created_by=member, title="Storm sale post went out",
+        organization=OrganizationFactory(name="Northwind Coffee"),
+        occurred_on=date(2026, 11, 8))
+    incident.sources.add(SourceFactory(url="https://twitter.com/northwind/status/7"))
+    return incident
+
+
+def test_saving_the_same_link_again_warns_and_keeps_the_form_as_typed(
+        member_client, team, logged_once):
+    data = log_data(team, title="Storm post, logged again", organization="Someone Else",
+                    link="https://twitter.com/northwind/status/7/")
+    response = member_client.post(reverse("incidents:incident-create"), data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert Incident.objects.count() == 1
+    assert "This looks already logged." in html
+    assert (f'<a href="{logged_once.get_absolute_url()}">Storm sale post went out</a>'
+            in html)
+    assert 'name="log_anyway"' in html
+    assert input_value("title", "Storm post, logged again") in html
+    assert input_value("link", "https://twitter.com/northwind/status/7/") in html
+    assert input_value("idempotency_key", data["idempotency_key"]) in html
+
+    data["log_anyway"] = "on"
+    response = member_client.post(reverse("incidents:incident-create"), data)
+    assert response.status_code == 302
+    assert Incident.objects.count() == 2
+
+
+def test_saving_a_very_similar_title_of_the_same_organisation_and_date_warns(
+        member_client, team, logged_once):
+    response = member_client.post(reverse("incidents:incident-create"), log_data(
+        team, title="Storm sale post went out!", occurred_on="2026-11-07"))
+    assert response.status_code == 200
+    assert "This looks already logged." in response.content.decode()
+    assert Incident.objects.count() == 1
+
+
+@pytest.mark.parametrize("overrides", [
+    pytest.param({"title": "Loyalty app outage"}, id="another-title"),
+    pytest.param({"organization": "Southwind Tea"}, id="another-organisation"),
+    pytest.param({"occurred_on": "2026-10-01"}, id="weeks-apart"),
+])
+def test_a_different_incident_of_the_same_team_logs_without_a_warning(
+        member_client, team, logged_once, overrides):
+    response = member_client.post(reverse("incidents:incident-create"),
+                                  log_data(team, **overrides))
+    assert response.status_code == 302
+    assert Incident.objects.count() == 2
+
+
+def test_another_teams_private_incident_with_the_same_link_is_never_named(
+        member_client, team, other_team, outsider):
+    hidden = IncidentFactory(team=other_team, visibility="team", title="Elsewhere's secret")
+    hidden.sources.add(SourceFactory(url="https://twitter.com/northwind/status/7"))
+    response = member_client.post(reverse("incidents:incident-create"), log_data(
+        team, link="https://x.com/northwind/status/7"))
+    assert response.status_code == 302
+    assert Incident.objects.filter(team=team).count() == 1
+    page = member_client.get(response.url).content.decode()
+    assert "Elsewhere's secret" not in page
+
+
 def test_similar_panel_announces_the_platform_guessed_from_the_link(member_client):
     response = similar(member_client, link="https://x.com/acme/status/1")
     assert json.loads(response["HX-Trigger"]) == {"platform-guessed": {"value": "twitter"}}
-    assert "No similar incident found for this organisation and date or this link." in (
+    assert "No similar incident found for this title, organisation or link." in (
         response.content.decode())
 
 

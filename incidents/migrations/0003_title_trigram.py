@@ -1,0 +1,31 @@
+"""Trigram matching of incident titles for the "looks like…" panel (PostgreSQL only).
+
+The pg_trgm extension and a GIN trigram index on the title serve
+`title__trigram_similar` (the % operator) in incident_possible_duplicates. Like the full-text
+index of 0001, the index stays out of the model state (see common.db.RunSQLOnPostgres); on
+SQLite the selector compares significant words instead.
+"""
+
+from django.db import migrations
+
+import common.db
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("incidents", "0002_seed_taxonomy"),
+    ]
+
+    operations = [
+        common.db.RunSQLOnPostgres(
+            sql="CREATE EXTENSION IF NOT EXISTS pg_trgm",
+            # Left in place: other indexes or database objects may use it.
+            reverse_sql=migrations.RunSQL.noop,
+        ),
+        common.db.RunSQLOnPostgres(
+            sql="CREATE INDEX IF NOT EXISTS incident_title_trigram ON incidents_incident "
+                "USING gin (title gin_trgm_ops)",
+            reverse_sql="DROP INDEX IF EXISTS incident_title_trigram",
+        ),
+    ]
