@@ -14,7 +14,7 @@ from accounts.current import current_membership
 from accounts.models import Team
 
 from . import selectors, services
-from .filters import IncidentFilter
+from .filters import IncidentFilter, active_filter_chips
 from .forms import IncidentEditForm, IncidentLogForm, SourceForm, TimelineEventForm
 from .history import incident_history
 from .models import Incident, TimelineEvent, platform_from_url
@@ -46,10 +46,12 @@ def _list_page(request: HttpRequest, queryset, template: str, extra: dict) -> Ht
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filter": filterset, "page": page, "filtered": is_filtered(request),
+        "chips": active_filter_chips(filterset, request),
         "more_filters_set": any(request.GET.get(name) for name in MORE_FILTERS), **extra,
     }
     if request.htmx and request.htmx.target == "incident-results":
-        return render(request, "incidents/partials/incident_results.html", context)
+        return render(request, "incidents/partials/incident_results.html",
+                      {**context, "oob_errors": True})
     return render(request, template, context)
 
 

@@ -1071,3 +1071,83 @@ def test_edit_that_changes_only_the_severity_keeps_the_causes_and_factors(
     assert incident.primary_cause.slug == "production-slip"
     assert [c.slug for c in incident.contributing_causes.all()] == ["unchecked-trend"]
     assert [f.slug for f in incident.factors.all()] == ["no-approval-step"]
+
+
+# Active filters as chips; a date range that cannot match
+
+
+def chip(href: str, text: str) -> str:
+    return (f'<a class="chip" href="{escape(href)}" aria-label="Remove the filter {escape(text)}">'
+            f'{escape(text)} <span aria-hidden="true">×</span></a>')
+
+
+def test_a_filter_the_form_does_not_show_is_a_chip_that_removes_it(
+        member_client, three_incidents):
+    # The link of the precedents panel: "All library incidents with this cause".
+    response = member_client.get(reverse("incidents:library"),
+                                 {"primary_cause": "account-compromise", "sort": "-severity"})
+    html = response.content.decode()
+    assert page_titles(response) == ["Bravo breach"]
+    assert chip("/library/?sort=-severity", "Primary cause: Account compromise") in html
+    assert html.count('class="chip"') == 1  # the order is not a filter
+
+
+def test_every_active_filter_is_a_chip_linking_to_the_list_without_it(
+        member_client, three_incidents):
+    params = {"cause": "insensitive-timing", "platform": "instagram", "q": "timing",
+              "occurred_after": "2025-01-01", "archived": "", "page": "1"}
+    html = member_client.get(reverse("incidents:incident-list"), params).content.decode()
+    assert chip("/incidents/?platform=instagram&q=timing&occurred_after=2025-01-01&archived=",
+                "Cause: Insensitive timing") in html
+    assert chip("/incidents/?cause=insensitive-timing&q=timing&occurred_after=2025-01-01"
+                "&archived=", "Platform: Instagram") in html
+    assert chip("/incidents/?cause=insensitive-timing&platform=instagram"
+                "&occurred_after=2025-01-01&archived=", "Search: “timing”") in html
+    assert chip("/incidents/?cause=insensitive-timing&platform=instagram&q=timing&archived=",
+                "From: 1 Jan 2025") in html
+    assert html.count('class="chip"') == 4
+
+
+def test_archived_filter_chip_reads_plainly(member_client, three_incidents):
+    html = member_client.get(reverse("incidents:incident-list"),
+                             {"archived": "true"}).content.decode()
+    assert chip("/incidents/", "Archived only") in html
+
+
+def test_an_unfiltered_list_shows_no_chips(member_client, three_incidents):
+    html = member_client.get(reverse("incidents:incident-list")).content.decode()
+    assert 'class="filter-chips"' not in html
+
+
+def test_from_after_to_says_so_beside_from_instead_of_listing_nothing(
+        member_client, three_incidents):
+    response = member_client.get(reverse("incidents:incident-list"), {
+        "occurred_after": "2026-11-01", "occurred_before": "2026-01-01"})
+    html = response.content.decode()
+    assert field_error("occurred_after", "From must be on or before To.") in html
+    assert page_titles(response) == ["Alpha slip", "Bravo breach", "Charlie timing"]
+    assert "No incidents match" not in html
+
+
+def test_from_after_to_changed_in_place_sends_the_message_beside_from(
+        member_client, three_incidents):
+    response = member_client.get(reverse("incidents:incident-list"), {
+        "occurred_after": "2026-11-01", "occurred_before": "2026-01-01"},
+        headers=HTMX_RESULTS)
+    html = response.content.decode()
+    assert ('<div class="filter-errors" id="id_occurred_after_errors" hx-swap-oob="true">'
+            + field_error("occurred_after", "From must be on or before To.") + "</div>") in html
+    # Once the range is right again, the message goes.
+    html = member_client.get(reverse("incidents:incident-list"), {
+        "occurred_after": "2026-01-01", "occurred_before": "2026-11-01"},
+        headers=HTMX_RESULTS).content.decode()
+    assert ('<div class="filter-errors" id="id_occurred_after_errors" hx-swap-oob="true">'
+            "</div>") in html
+
+
+def test_from_equal_to_to_is_one_day(member_client, three_incidents):
+    day = (TODAY - timedelta(days=5)).isoformat()
+    response = member_client.get(reverse("incidents:incident-list"), {
+        "occurred_after": day, "occurred_before": day})
+    assert page_titles(response) == ["Alpha slip"]
+    assert "From must be on or before To." not in response.content.decode()
