@@ -4,11 +4,19 @@ The pg_trgm extension and a GIN trigram index on the title serve
 `title__trigram_similar` (the % operator) in incident_possible_duplicates. Like the full-text
 index of 0001, the index stays out of the model state (see common.db.RunSQLOnPostgres); on
 SQLite the selector compares significant words instead.
+
+Also: the actor field is called "who posted it" everywhere (form, page, history).
 """
 
-from django.db import migrations
+from django.db import migrations, models
 
 import common.db
+
+ACTORS = [
+    ("in-house", "In-house team"), ("agency", "Agency"), ("intern", "Intern"),
+    ("executive", "Executive"), ("employee", "Employee"), ("attacker", "Attacker"),
+    ("automation", "Automation"), ("impersonator", "Impersonator"), ("unknown", "Unknown"),
+]
 
 
 class Migration(migrations.Migration):
@@ -27,5 +35,17 @@ class Migration(migrations.Migration):
             sql="CREATE INDEX IF NOT EXISTS incident_title_trigram ON incidents_incident "
                 "USING gin (title gin_trgm_ops)",
             reverse_sql="DROP INDEX IF EXISTS incident_title_trigram",
+        ),
+        migrations.AlterField(
+            model_name="historicalincident",
+            name="actor",
+            field=models.CharField(choices=ACTORS, default="unknown", max_length=12,
+                                   verbose_name="who posted it"),
+        ),
+        migrations.AlterField(
+            model_name="incident",
+            name="actor",
+            field=models.CharField(choices=ACTORS, default="unknown", max_length=12,
+                                   verbose_name="who posted it"),
         ),
     ]

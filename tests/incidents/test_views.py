@@ -13,7 +13,7 @@ from django.forms import CheckboxInput
 from django.urls import reverse
 
 from accounts.models import Role
-from incidents.models import Factor, Incident, Source, TimelineEvent
+from incidents.models import Factor, Incident, RootCause, Source, TimelineEvent
 from incidents.services import incident_update
 from tests.factories import (
     IncidentFactory,
@@ -1151,3 +1151,33 @@ def test_from_equal_to_to_is_one_day(member_client, three_incidents):
         "occurred_after": day, "occurred_before": day})
     assert page_titles(response) == ["Alpha slip"]
     assert "From must be on or before To." not in response.content.decode()
+
+
+# One wording for each thing
+
+
+def test_who_posted_it_is_called_the_same_on_the_edit_form_the_page_and_its_history(
+        member_client, member, full_incident):
+    edit = member_client.get(detail_url(full_incident, "incident-update")).content.decode()
+    assert '<label for="id_actor">Who posted it <span class="req"' in edit
+    member_client.post(detail_url(full_incident, "incident-update"),
+                       edit_data(full_incident, actor="intern",
+                                 contributing_causes=["unchecked-trend"],
+                                 factors=["no-approval-step"], context=["anniversary"]))
+    page = member_client.get(full_incident.get_absolute_url()).content.decode()
+    assert "<dt>Who posted it</dt>\n          <dd>Intern</dd>" in page
+    assert "Who posted it: <del>Agency</del> → <ins>Intern</ins>" in page
+    assert "Actor" not in edit + page
+
+
+def test_cause_codes_never_appear_without_the_cause_name(member_client, member, full_incident):
+    incident_update(user=member, incident=full_incident,
+                    data={"primary_cause": cause("defensive-response")})
+    names = {c.code: c.name for c in RootCause.objects.all()}
+    pages = [member_client.get(url).content.decode() for url in (
+        full_incident.get_absolute_url(), detail_url(full_incident, "incident-update"),
+        reverse("incidents:incident-list"), reverse("incidents:incident-create"))]
+    for html in pages:
+        for code in re.findall(r"\bC\d\d\b", html):
+            assert re.search(rf"\b{code} {re.escape(escape(names[code]))}", html), code
+    assert "Defensive or hostile response" in pages[0]

@@ -12,7 +12,7 @@ import time_machine
 from django.urls import reverse
 
 from accounts.models import Role
-from incidents.models import Incident
+from incidents.models import Incident, RootCause
 from learnings.models import ActionItem, Learning, LearningStatus
 from learnings.services import (
     action_item_complete,
@@ -1044,3 +1044,16 @@ def test_learning_from_after_to_says_so_beside_from_instead_of_listing_nothing(
     html = response.content.decode()
     assert field_error("created_after", "From must be on or before To.") in html
     assert sorted(titles(response)) == ["Alpha", "Bravo", "Charlie"]
+
+
+def test_learning_pages_name_causes_and_never_show_a_bare_code(member_client, team, member):
+    incident = IncidentFactory(team=team, primary_cause=cause("defensive-response"))
+    incident.contributing_causes.add(cause("service-failure-escalated"))
+    learning = draft(team, member, [incident], title="Answer, don't argue")
+    names = {c.code: c.name for c in RootCause.objects.all()}
+    for page in (url("learning-detail", learning), url("learning-list"),
+                 incident.get_absolute_url()):
+        html = member_client.get(page).content.decode()
+        assert "Defensive or hostile response" in html
+        for code in re.findall(r"\bC\d\d\b", html):
+            assert re.search(rf"\b{code} {re.escape(escape(names[code]))}", html), (page, code)
