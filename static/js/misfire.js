@@ -27,6 +27,10 @@
       var wanted = field.value === "external" ? "library" : "team";
       form.querySelectorAll("input[name=visibility]").forEach(function (radio) {
         radio.checked = radio.value === wanted;
+        if (radio.checked) {
+          // Announced (untrusted, so not taken for the person's answer) for the saved draft.
+          radio.dispatchEvent(new Event("change", { bubbles: true }));
+        }
       });
     }
   });
@@ -75,7 +79,8 @@
   }
   function restore(form) {
     var saved = sessionStorage.getItem(draftKey(form));
-    if (!saved || form.querySelector(".errorlist")) { return; }  // the server's copy wins
+    // The server's copy wins: a form it sent back (errors, a warning) holds what was sent.
+    if (!saved || form.querySelector(".errorlist") || form.hasAttribute("data-sent")) { return; }
     var data = JSON.parse(saved);
     var restored = false;
     fields(form).forEach(function (field) {

@@ -333,3 +333,24 @@ def test_editing_only_the_severity_keeps_the_causes_and_factor(manager_page, tea
     assert (incident.severity, incident.primary_cause.slug) == ("high", "insensitive-timing")
     assert [c.slug for c in incident.contributing_causes.all()] == ["automation-misfire"]
     assert [f.slug for f in incident.factors.all()] == ["scheduled-queue-not-paused"]
+
+
+def test_looks_like_panel_sits_beside_the_fields_and_above_the_button_on_a_phone(
+        manager_page, team, shots_dir):
+    IncidentFactory(team=team, title="Flash sale post during the flood",
+                    organization=OrganizationFactory(name="Umbrella Mart"))
+    page = manager_page
+    page.goto("/incidents/log/")
+    panel, button = page.locator("aside.similar"), page.get_by_role("button", name="Log incident")
+    title = page.get_by_label(label("Title"))
+    wide_panel, wide_title = panel.bounding_box(), title.bounding_box()
+    assert wide_panel["x"] > wide_title["x"] + wide_title["width"]  # a column of its own
+
+    page.set_viewport_size({"width": 390, "height": 844})
+    title.fill("Flash sale post in the flood")
+    expect(panel.locator(".similar-list li a")).to_have_text(["Flash sale post during the flood"])
+    box, button_box = panel.bounding_box(), button.bounding_box()
+    assert box["y"] + box["height"] <= button_box["y"]
+    assert box["x"] + box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.screenshot(path=str(shots_dir / "log-form-390.png"), full_page=True)
