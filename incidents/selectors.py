@@ -153,8 +153,10 @@ def incident_possible_duplicates(
         same_org = Q(organization__in=orgs)
         org_match = same_org
         if occurred_on:
-            org_match &= Q(occurred_on__range=(occurred_on - DUPLICATE_WINDOW,
-                                               occurred_on + DUPLICATE_WINDOW))
+            # Clamped: a window around a date at the ends of the calendar must not overflow.
+            start = max(occurred_on, date.min + DUPLICATE_WINDOW) - DUPLICATE_WINDOW
+            end = min(occurred_on, date.max - DUPLICATE_WINDOW) + DUPLICATE_WINDOW
+            org_match &= Q(occurred_on__range=(start, end))
         conditions |= org_match
     if title:
         if postgres:

@@ -354,3 +354,37 @@ def test_looks_like_panel_sits_beside_the_fields_and_above_the_button_on_a_phone
     assert box["x"] + box["width"] <= 390
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     page.screenshot(path=str(shots_dir / "log-form-390.png"), full_page=True)
+
+
+def test_a_linked_filter_shows_as_a_chip_and_a_backwards_date_range_is_explained(
+        manager_page, team, other_team, outsider, shots_dir):
+    IncidentFactory(team=other_team, created_by=outsider, visibility="library",
+                    origin="external", title="Memorial countdown backlash",
+                    primary_cause=cause("insensitive-timing"), occurred_on=date(2025, 6, 1))
+    IncidentFactory(team=other_team, created_by=outsider, visibility="library",
+                    origin="external", title="Hacked brand account",
+                    primary_cause=cause("account-compromise"), occurred_on=date(2025, 7, 1))
+    page = manager_page
+    # Where the precedents panel's "All library incidents with this cause" leads.
+    page.goto("/library/?primary_cause=insensitive-timing&sort=-severity")
+    expect(result_titles(page)).to_have_text(["Memorial countdown backlash"])
+    chip = page.get_by_role("link", name="Remove the filter Primary cause: Insensitive timing")
+    expect(chip).to_have_text("Primary cause: Insensitive timing ×")
+    page.screenshot(path=str(shots_dir / "library-chip.png"), full_page=True)
+
+    chip.click()
+    expect(page).to_have_url(re.compile(r"/library/\?sort=-severity$"))
+    expect(result_titles(page)).to_have_text(["Hacked brand account",
+                                              "Memorial countdown backlash"])
+    expect(page.locator(".chip")).to_have_count(0)
+
+    page.get_by_text("More filters").click()
+    page.get_by_label(label("To")).fill("2025-01-01")
+    expect(result_titles(page)).to_have_count(0)  # nothing before 2025: right, and no message
+    page.get_by_label(label("From")).fill("2025-12-31")
+    expect(page.locator("#id_occurred_after_errors")).to_have_text(
+        "From must be on or before To.")
+    expect(result_titles(page)).to_have_count(2)  # the range is set aside, not an empty list
+    page.get_by_label(label("From")).fill("2024-12-01")
+    expect(page.locator("#id_occurred_after_errors")).to_have_text("")
+    expect(page.get_by_role("link", name="Remove the filter From: 1 Dec 2024")).to_be_visible()

@@ -691,3 +691,11 @@ def test_history_takes_the_same_number_of_queries_for_1_or_10_changes(
 
 def test_history_timestamps_are_aware(logged):
     assert timezone.is_aware(incident_history(logged)[0].at)
+
+
+@pytest.mark.parametrize("day", [date.min, date.max])
+def test_a_date_at_the_ends_of_the_calendar_finds_duplicates_without_overflowing(
+    member, acme_incident, day
+):
+    assert incident_possible_duplicates(user=member, organization_name="Acme Rockets",
+                                        occurred_on=day) == []
