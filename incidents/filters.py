@@ -1,10 +1,14 @@
 """The incident list's filters, shared by the browser list and (later) the API."""
 
-from datetime import timedelta
+from datetime import date, timedelta
+from typing import NamedTuple
 
 import django_filters
+from django import forms
 from django.db.models import Q
+from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from .models import (
     Incident,
@@ -19,6 +23,7 @@ from .models import (
 )
 from .selectors import incident_search, organization_choices
 
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 PERIODS = {"30d": timedelta(days=30), "90d": timedelta(days=90), "12m": timedelta(days=365)}
 ORDERINGS = {
     "-occurred_on": ("-occurred_on", "-created_at"),
@@ -28,6 +33,72 @@ ORDERINGS = {
     "-created_at": ("-created_at",),
     "created_at": ("created_at",),
 }
+
+
+class DateRangeFilterForm(forms.Form):
+    """A filter form whose From date may not come after its To date.
+
+    Such a range would match nothing and look like an empty list: the form says so beside
+    From instead, and neither bound applies until the range makes sense.
+    """
+
+    date_range: tuple[str, str]
+
+    def clean(self):
+        cleaned = super().clean()
+        start_name, end_name = self.date_range
+        start, end = cleaned.get(start_name), cleaned.get(end_name)
+        if start and end and start > end:
+            self.add_error(start_name, "From must be on or before To.")
+            cleaned.pop(end_name, None)
+        return cleaned
+
+
+class IncidentFilterForm(DateRangeFilterForm):
+    date_range = ("occurred_after", "occurred_before")
+
+
+class FilterChip(NamedTuple):
+    """One filter in force, as a list shows it: "Cause: Insensitive timing ×"."""
+
+    text: str
+    remove_url: str
+
+
+# Not filters but the order of the list: no chip.
+NOT_FILTERS = ("sort", "page")
+
+
+def _value_text(field: forms.Field, value) -> str:
+    if isinstance(value, date):
+        return date_format(value, "j M Y")
+    if isinstance(field, forms.ModelChoiceField):
+        return str(value)
+    if isinstance(field, forms.ChoiceField):
+        return str(dict(field.choices).get(value, value))
+    return f"“{value}”"
+
+
+def active_filter_chips(filterset: django_filters.FilterSet,
+                        request: HttpRequest) -> list[FilterChip]:
+    """Every filter that shapes the list, including ones the form does not show (a link may
+    set any of them), each with the address of the same list without it."""
+    form = filterset.form
+    form.is_valid()
+    chips = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if name in NOT_FILTERS or value in (None, "", [], ()):
+            continue
+        label, text = str(field.label or name), _value_text(field, value)
+        # "Archived only" says it all; "Archived: Archived only" would stutter.
+        chip = text if text.lower().startswith(label.lower()) else f"{label}: {text}"
+        params = request.GET.copy()
+        for key in (name, "page"):
+            params.pop(key, None)
+        query = params.urlencode()
+        chips.append(FilterChip(chip, f"{request.path}?{query}" if query else request.path))
+    return chips
 
 
 class IncidentFilter(django_filters.FilterSet):
@@ -55,8 +126,10 @@ class IncidentFilter(django_filters.FilterSet):
         choices=[("30d", "Last 30 days"), ("90d", "Last 90 days"), ("12m", "Last 12 months")],
         method="filter_period", empty_label="Any time", label="Period",
     )
-    occurred_after = django_filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
-    occurred_before = django_filters.DateFilter(field_name="occurred_on", lookup_expr="lte")
+    occurred_after = django_filters.DateFilter(field_name="occurred_on", lookup_expr="gte",
+                                               label="From", widget=DATE_INPUT)
+    occurred_before = django_filters.DateFilter(field_name="occurred_on", lookup_expr="lte",
+                                                label="To", widget=DATE_INPUT)
     archived = django_filters.ChoiceFilter(
         choices=[("true", "Archived only")], empty_label="Active only", label="Archived",
         method="filter_archived",
@@ -73,6 +146,7 @@ class IncidentFilter(django_filters.FilterSet):
     class Meta:
         model = Incident
         fields: list[str] = []
+        form = IncidentFilterForm
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -4,6 +4,7 @@ import uuid
 import zoneinfo
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Team
@@ -15,8 +16,10 @@ from .models import (
     Origin,
     Platform,
     RootCause,
+    Severity,
     Source,
     TimelineEvent,
+    Visibility,
     http_url_validator,
     platform_from_url,
 )
@@ -44,6 +47,11 @@ def _team_today(team: Team | None):
     return timezone.localdate(timezone=tz)
 
 
+def default_visibility(origin: str | None) -> str:
+    """Own failures stay with the team; other organisations' are offered to the library."""
+    return Visibility.LIBRARY if origin == Origin.EXTERNAL else Visibility.TEAM
+
+
 class IncidentLogForm(forms.Form):
     """The quick form: enough to log a failure in under a minute; the rest is on the edit page."""
 
@@ -67,13 +75,28 @@ class IncidentLogForm(forms.Form):
                                      to_field_name="slug", empty_label="Choose the main cause…")
     origin = forms.ChoiceField(choices=Origin.choices, initial=Origin.OWN,
                                widget=forms.RadioSelect)
+    # Asked, not assumed: sharing puts the incident in front of every team. Left unanswered
+    # (an older page, a script), it follows the origin as the service does.
+    visibility = forms.ChoiceField(
+        label="Share it in the library?", required=False, widget=forms.RadioSelect,
+        choices=[(Visibility.LIBRARY, "Yes, visible to every team"),
+                 (Visibility.TEAM, "No, only my team")],
+        help_text="Other organisations' failures are usually shared; your own stay private.",
+    )
+    severity = forms.ChoiceField(choices=Severity.choices, initial=Severity.MEDIUM,
+                                 required=False)
     idempotency_key = forms.UUIDField(widget=forms.HiddenInput)
+    # Shown only beside the warning that the incident looks already logged.
+    log_anyway = forms.BooleanField(
+        label="Log it anyway: this is a different failure", required=False)
 
     def __init__(self, *args, teams=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
         self.fields["occurred_on"].initial = timezone.localdate
         self.fields["idempotency_key"].initial = uuid.uuid4
+        origin = self.initial.get("origin", self.fields["origin"].initial)
+        self.fields["visibility"].initial = default_visibility(origin)
 
     def clean_occurred_on(self):
         value = self.cleaned_data["occurred_on"]
@@ -83,6 +106,9 @@ class IncidentLogForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if not cleaned.get("visibility"):
+            cleaned["visibility"] = default_visibility(cleaned.get("origin"))
+        cleaned["severity"] = cleaned.get("severity") or Severity.MEDIUM
         if not cleaned.get("platform") and "platform" not in self.errors:
             guessed = platform_from_url(cleaned.get("link") or "")
             if guessed:
@@ -138,6 +164,18 @@ class IncidentEditForm(forms.ModelForm):
         if self.instance.pk:
             self.fields["organization_name"].initial = self.instance.organization.name
             self.fields["context"].initial = self.instance.context
+            # The options are slugs (to_field_name) but a ModelForm's initial for a foreign
+            # key is its pk, which matches no option: the select would come up empty and the
+            # next save would drop the cause. Relations are given as slugs.
+            self.initial["primary_cause"] = self.instance.primary_cause.slug
+            self.initial["contributing_causes"] = [
+                c.slug for c in self.instance.contributing_causes.all()]
+            factors = list(self.instance.factors.all())
+            self.initial["factors"] = [f.slug for f in factors]
+            # A factor retired from the vocabulary stays offered where it is already ticked,
+            # so that saving does not silently drop it.
+            self.fields["factors"].queryset = Factor.objects.filter(
+                Q(is_active=True) | Q(pk__in=[f.pk for f in factors]))
 
     def clean_occurred_on(self):
         value = self.cleaned_data["occurred_on"]

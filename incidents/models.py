@@ -336,7 +336,8 @@ class Incident(PublicModel):
                                                  related_name="contributing_incidents")
     factors = models.ManyToManyField(Factor, blank=True, related_name="incidents")
     context = models.JSONField(default=list, blank=True)
-    actor = models.CharField(max_length=12, choices=Actor.choices, default=Actor.UNKNOWN)
+    actor = models.CharField("who posted it", max_length=12, choices=Actor.choices,
+                             default=Actor.UNKNOWN)
     acknowledged = models.BooleanField(default=False)
     apologized = models.BooleanField(default=False)
     explained_fix = models.BooleanField("explained the fix", default=False)

@@ -1,15 +1,18 @@
 """Reads for incidents and organisations. Every one goes through Incident.objects.for_user."""
 
+import json
+import re
 from datetime import date, timedelta
 from uuid import UUID
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
 from django.http import Http404
 
 from accounts.models import Team, User
 
+from .links import normalize_link
 from .models import (
     ORGANIZATION_ORDER,
     SEARCH_CONFIG,
@@ -94,29 +97,146 @@ def incident_get(*, user: User, public_id: UUID | str) -> Incident:
     return incident
 
 
+# How alike two titles must be (pg_trgm's similarity, 0-1) to show in the "looks like…" panel
+# (pg_trgm's own default for its % operator), and to stop a save as the same incident.
+SIMILAR_TITLE = 0.3
+VERY_SIMILAR_TITLE = 0.6
+# The same organisation this close to the date may be the same failure.
+DUPLICATE_WINDOW = timedelta(days=30)
+# The same team, organisation and a very similar title this close: the same failure, twice.
+SAME_DATE_WINDOW = timedelta(days=3)
+# Candidates read per look-up; the few best are shown. Keeps the query and the work bounded.
+DUPLICATE_CANDIDATES = 50
+# Words that say nothing about which failure a title is about (SQLite's fallback only).
+TITLE_STOP_WORDS = frozenset({
+    "the", "and", "for", "with", "from", "that", "this", "after", "over", "into", "about",
+    "post", "posts", "tweet", "their", "they", "what", "when", "were", "have", "been", "brand",
+})
+WORD = re.compile(r"[^\W_]+")
+
+
+def _trigrams(text: str) -> set[str]:
+    # As pg_trgm makes them: each lower-cased word padded with two spaces before, one after.
+    grams = set()
+    for word in WORD.findall(text.lower()):
+        padded = f"  {word} "
+        grams.update(padded[i:i + 3] for i in range(len(padded) - 2))
+    return grams
+
+
+def title_similarity(a: str, b: str) -> float:
+    """pg_trgm's similarity of two titles, in Python: shared trigrams over all trigrams."""
+    first, second = _trigrams(a), _trigrams(b)
+    if not first or not second:
+        return 0.0
+    shared = len(first & second)
+    return shared / (len(first) + len(second) - shared)
+
+
+def _significant_words(title: str) -> list[str]:
+    words = {w for w in WORD.findall(title.lower()) if len(w) > 3 and w not in TITLE_STOP_WORDS}
+    return sorted(words, key=len, reverse=True)[:8]
+
+
 def incident_possible_duplicates(
-    *, user: User, organization_name: str = "", occurred_on: date | None = None, url: str = "",
-    limit: int = 5,
+    *, user: User, title: str = "", organization_name: str = "",
+    occurred_on: date | None = None, url: str = "", limit: int = 5,
 ) -> list[Incident]:
-    """Readable incidents that may be the one being logged: the same organisation within
-    30 days of the date, or one already backed by the same link."""
-    conditions = Q()
+    """Readable incidents that may be the one being logged, most likely first: one already
+    backed by the same link however it is spelled (normalize_link), one with a similar title,
+    or one of the same organisation (by name or alias) within 30 days of the date.
+
+    One query. Each incident comes with same_link, same_organization, title_similarity and
+    duplicate_reason (what the panel says about it).
+    """
+    title = " ".join(title.split())
     name = " ".join(organization_name.split())
-    if name:
-        orgs = Organization.objects.filter(Q(name__iexact=name) | Q(aliases__icontains=name))
-        org_match = Q(organization__in=orgs)
-        if occurred_on:
-            window = timedelta(days=30)
-            org_match &= Q(occurred_on__range=(occurred_on - window, occurred_on + window))
-        conditions |= org_match
     url = url.strip()
+    conditions = Q()
+    same_link = same_org = Q(pk__in=[])
     if url:
-        conditions |= Q(pk__in=Source.objects.filter(url=url).values("incidents"))
+        # Stored links are normalised; the raw spelling also finds links stored before that.
+        links = {normalize_link(url), url}
+        same_link = Q(pk__in=Source.objects.filter(url__in=links).values("incidents"))
+        conditions |= same_link
+    postgres = connection.vendor == "postgresql"
+    if name:
+        # An exact alias: the quotes match one whole element of the stored JSON list (which
+        # SQLite keeps ASCII-escaped and PostgreSQL does not).
+        alias = json.dumps(name, ensure_ascii=not postgres)
+        orgs = organization_choices(user=user).filter(
+            Q(name__iexact=name) | Q(aliases__icontains=alias))
+        same_org = Q(organization__in=orgs)
+        org_match = same_org
+        if occurred_on:
+            # Clamped: a window around a date at the ends of the calendar must not overflow.
+            start = max(occurred_on, date.min + DUPLICATE_WINDOW) - DUPLICATE_WINDOW
+            end = min(occurred_on, date.max - DUPLICATE_WINDOW) + DUPLICATE_WINDOW
+            org_match &= Q(occurred_on__range=(start, end))
+        conditions |= org_match
+    if title:
+        if postgres:
+            # The % operator, served by the trigram index of migration 0003. As a subquery it
+            # is one index scan, even ORed with the link and organisation conditions (inline,
+            # the OR would make PostgreSQL compare every title).
+            conditions |= Q(pk__in=Incident.objects.filter(title__trigram_similar=title)
+                            .values("pk"))
+        else:
+            words = _significant_words(title)
+            for word in words:
+                conditions |= Q(title__icontains=word)
     if not conditions:
         return []
-    return list(
-        incident_list(user=user).filter(conditions).order_by("-occurred_on")[:limit]
+    queryset = incident_list(user=user).filter(conditions).annotate(
+        same_link=Case(When(same_link, then=Value(True)), default=Value(False)),
+        same_organization=Case(When(same_org, then=Value(True)), default=Value(False)),
     )
+    order = ["-same_link"]
+    if title and postgres:
+        queryset = queryset.annotate(similarity=TrigramSimilarity("title", title))
+        order.append("-similarity")
+    candidates = list(queryset.order_by(*order, "-occurred_on")[:DUPLICATE_CANDIDATES])
+    found = []
+    for incident in candidates:
+        incident.title_similarity = title_similarity(title, incident.title) if title else 0.0
+        near = occurred_on is None or abs(incident.occurred_on - occurred_on) <= DUPLICATE_WINDOW
+        reasons = [
+            reason for reason, matched in (
+                ("same link", incident.same_link),
+                ("similar title", incident.title_similarity >= SIMILAR_TITLE),
+                ("same organisation", incident.same_organization and near),
+            ) if matched
+        ]
+        if reasons:
+            incident.duplicate_reason = ", ".join(reasons)
+            found.append(incident)
+    found.sort(key=lambda i: (not i.same_link, -i.title_similarity - i.same_organization,
+                              -i.occurred_on.toordinal()))
+    return found[:limit]
+
+
+def incident_log_repeats(
+    *, user: User, team: Team, title: str, organization_name: str, occurred_on: date | None,
+    url: str = "", idempotency_key: UUID | None = None,
+) -> list[Incident]:
+    """Readable incidents that the log form being sent would log a second time: one already
+    backed by the same link, or one of the same team and organisation with a very similar
+    title and date. Empty when this very submission already made its incident (its
+    idempotency key): the service then hands that incident back."""
+    if idempotency_key and Incident.objects.filter(
+            team=team, idempotency_key=idempotency_key).exists():
+        return []
+    candidates = incident_possible_duplicates(
+        user=user, title=title, organization_name=organization_name, occurred_on=occurred_on,
+        url=url, limit=DUPLICATE_CANDIDATES)
+    return [
+        incident for incident in candidates
+        if incident.same_link or (
+            incident.team_id == team.pk and incident.same_organization
+            and incident.title_similarity >= VERY_SIMILAR_TITLE
+            and occurred_on is not None
+            and abs(incident.occurred_on - occurred_on) <= SAME_DATE_WINDOW)
+    ]
 
 
 def organization_list(*, user: User, text: str = "") -> QuerySet[Organization]:

@@ -14,7 +14,7 @@ from accounts.current import current_membership
 from accounts.models import Team
 
 from . import selectors, services
-from .filters import IncidentFilter
+from .filters import IncidentFilter, active_filter_chips
 from .forms import IncidentEditForm, IncidentLogForm, SourceForm, TimelineEventForm
 from .history import incident_history
 from .models import Incident, TimelineEvent, platform_from_url
@@ -46,10 +46,12 @@ def _list_page(request: HttpRequest, queryset, template: str, extra: dict) -> Ht
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "filter": filterset, "page": page, "filtered": is_filtered(request),
+        "chips": active_filter_chips(filterset, request),
         "more_filters_set": any(request.GET.get(name) for name in MORE_FILTERS), **extra,
     }
     if request.htmx and request.htmx.target == "incident-results":
-        return render(request, "incidents/partials/incident_results.html", context)
+        return render(request, "incidents/partials/incident_results.html",
+                      {**context, "oob_errors": True})
     return render(request, template, context)
 
 
@@ -81,7 +83,17 @@ def incident_log(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied("Viewers can read incidents but not log them.")
     default_team = membership.team_id if membership and membership.can_write else None
     form = IncidentLogForm(request.POST or None, teams=teams, initial={"team": default_team})
+    duplicates: list[Incident] = []
     if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if not data["log_anyway"]:
+            # Back, then Save again, or a colleague was quicker: show the incident already
+            # logged instead of logging it twice, and keep the form as typed.
+            duplicates = selectors.incident_log_repeats(
+                user=request.user, team=data["team"], title=data["title"],
+                organization_name=data["organization"], occurred_on=data["occurred_on"],
+                url=data["link"] or "", idempotency_key=data["idempotency_key"])
+    if request.method == "POST" and form.is_valid() and not duplicates:
         data = form.cleaned_data
         try:
             incident, created = services.incident_create(
@@ -94,6 +106,8 @@ def incident_log(request: HttpRequest) -> HttpResponse:
                 primary_cause=data["primary_cause"],
                 summary=data["summary"],
                 origin=data["origin"],
+                visibility=data["visibility"],
+                severity=data["severity"],
                 source_url=data["link"],
                 idempotency_key=data["idempotency_key"],
             )
@@ -107,6 +121,7 @@ def incident_log(request: HttpRequest) -> HttpResponse:
             return redirect(incident)
     return render(request, "incidents/incident_log.html", {
         "form": form,
+        "duplicates": duplicates,
         "organizations": _organization_names(request.user),
         "single_team": team_count == 1,
     })
@@ -119,13 +134,16 @@ def incident_similar(request: HttpRequest) -> HttpResponse:
     form = IncidentLogForm(request.GET)
     form.is_valid()  # partial input: use whatever parses
     data = form.cleaned_data
+    typed = {name: data.get(name) or "" for name in ("title", "organization", "link")}
     matches = selectors.incident_possible_duplicates(
         user=request.user,
-        organization_name=request.GET.get("organization", ""),
+        title=typed["title"],
+        organization_name=typed["organization"],
         occurred_on=data.get("occurred_on"),
-        url=data.get("link") or "",
+        url=typed["link"],
     )
-    response = render(request, "incidents/partials/similar.html", {"matches": matches})
+    response = render(request, "incidents/partials/similar.html", {
+        "matches": matches, "typed": any(typed.values())})
     guessed = platform_from_url(data.get("link") or "")
     if guessed:
         response["HX-Trigger"] = json.dumps({"platform-guessed": {"value": guessed}})

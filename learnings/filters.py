@@ -5,7 +5,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from accounts.models import Team, User
-from incidents.filters import PERIODS
+from incidents.filters import DATE_INPUT, PERIODS, DateRangeFilterForm
 from incidents.models import RootCause
 
 from .models import Learning, LearningStatus
@@ -17,6 +17,10 @@ ORDERINGS = {
     "-adopted_at": (F("adopted_at").desc(nulls_last=True), "-updated_at"),
     "title": ("title", "pk"),
 }
+
+
+class LearningFilterForm(DateRangeFilterForm):
+    date_range = ("created_after", "created_before")
 
 
 class LearningFilter(django_filters.FilterSet):
@@ -42,6 +46,10 @@ class LearningFilter(django_filters.FilterSet):
         choices=[("30d", "Last 30 days"), ("90d", "Last 90 days"), ("12m", "Last 12 months")],
         method="filter_period", empty_label="Any time", label="Created",
     )
+    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte",
+                                              label="From", widget=DATE_INPUT)
+    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte",
+                                               label="To", widget=DATE_INPUT)
     archived = django_filters.ChoiceFilter(
         choices=[("true", "Archived only")], empty_label="Active only", label="Archived",
         method="filter_archived",
@@ -55,6 +63,7 @@ class LearningFilter(django_filters.FilterSet):
     class Meta:
         model = Learning
         fields: list[str] = []
+        form = LearningFilterForm
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)

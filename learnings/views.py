@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.current import current_membership
 from accounts.models import Team
 from incidents import selectors as incident_selectors
+from incidents.filters import active_filter_chips
 from incidents.models import Incident, Origin, Visibility
 from incidents.services import can_write_team, require_writer
 from incidents.views import apply_errors, is_filtered, writable_teams
@@ -30,7 +31,7 @@ from .history import learning_history
 from .models import ActionItem, Learning, LearningStatus, team_today
 
 PAGE_SIZE = 25
-MORE_FILTERS = ("drawn_from", "team", "period", "archived")
+MORE_FILTERS = ("drawn_from", "team", "period", "created_after", "created_before", "archived")
 
 
 @login_required
@@ -46,11 +47,13 @@ def learning_list(request: HttpRequest) -> HttpResponse:
         learning.external_count = len(counted) - learning.own_count
     context = {
         "filter": filterset, "page": page, "filtered": is_filtered(request),
+        "chips": active_filter_chips(filterset, request),
         "more_filters_set": any(request.GET.get(name) for name in MORE_FILTERS),
         "several_teams": filterset.filters["team"].queryset.count() > 1,
     }
     if request.htmx and request.htmx.target == "learning-results":
-        return render(request, "learnings/partials/learning_results.html", context)
+        return render(request, "learnings/partials/learning_results.html",
+                      {**context, "oob_errors": True})
     return render(request, "learnings/learning_list.html", context)
 
 

@@ -15,6 +15,26 @@
     }
   });
 
+  // Sharing in the library follows the origin (other organisations' failures shared, our
+  // own kept to the team) until the person answers the question themselves.
+  document.addEventListener("change", function (event) {
+    var field = event.target;
+    var form = field.form;
+    if (!form || !event.isTrusted) { return; }
+    if (field.name === "visibility") {
+      form.dataset.visibilityTouched = "1";
+    } else if (field.name === "origin" && !form.dataset.visibilityTouched) {
+      var wanted = field.value === "external" ? "library" : "team";
+      form.querySelectorAll("input[name=visibility]").forEach(function (radio) {
+        radio.checked = radio.value === wanted;
+        if (radio.checked) {
+          // Announced (untrusted, so not taken for the person's answer) for the saved draft.
+          radio.dispatchEvent(new Event("change", { bubbles: true }));
+        }
+      });
+    }
+  });
+
   // A form sends once: a second click while the first is on its way does nothing
   // (the server also refuses the duplicate, through the form's one-time key).
   document.addEventListener("submit", function (event) {
@@ -27,6 +47,7 @@
       form.dataset.submitting = "1";
       var button = form.querySelector("button[data-once]");
       if (button) {
+        button.dataset.label = button.textContent;
         button.setAttribute("aria-busy", "true");
         button.textContent = "Saving…";
       }
@@ -58,7 +79,8 @@
   }
   function restore(form) {
     var saved = sessionStorage.getItem(draftKey(form));
-    if (!saved || form.querySelector(".errorlist")) { return; }  // the server's copy wins
+    // The server's copy wins: a form it sent back (errors, a warning) holds what was sent.
+    if (!saved || form.querySelector(".errorlist") || form.hasAttribute("data-sent")) { return; }
     var data = JSON.parse(saved);
     var restored = false;
     fields(form).forEach(function (field) {
@@ -90,6 +112,19 @@
       form.insertBefore(note, form.firstChild);
     }
   }
+  // A page brought back by the Back button is live again: its form may be sent again (the
+  // server then warns if that incident is already logged).
+  window.addEventListener("pageshow", function (event) {
+    if (!event.persisted) { return; }
+    document.querySelectorAll("form[data-submitting]").forEach(function (form) {
+      delete form.dataset.submitting;
+      var button = form.querySelector("button[data-once]");
+      if (button) {
+        button.removeAttribute("aria-busy");
+        button.textContent = button.dataset.label || button.textContent;
+      }
+    });
+  });
   document.addEventListener("DOMContentLoaded", function () {
     var pending = sessionStorage.getItem(PENDING);
     if (pending && document.querySelector(".alert-success, .alert-info")) {
@@ -103,6 +138,19 @@
       form.addEventListener("submit", function () { sessionStorage.setItem(PENDING, draftKey(form)); });
     });
   });
+
+  // The "looks like…" panel keeps its hint until something is typed; a form that comes back
+  // filled (a refused save, a restored draft, the Back button) asks for its panel at once.
+  function askForSimilar() {
+    var form = document.getElementById("log-form");
+    if (!form || !window.htmx) { return; }
+    var typed = ["title", "organization", "link"].some(function (name) {
+      return form.elements[name] && form.elements[name].value.trim();
+    });
+    if (typed) { htmx.trigger(form, "misfire:typed"); }
+  }
+  window.addEventListener("load", askForSimilar);
+  window.addEventListener("pageshow", function (event) { if (event.persisted) { askForSimilar(); } });
 })();
 
 // Filter forms send only the fields that are set, so addresses stay short and shareable.

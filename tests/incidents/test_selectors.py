@@ -5,6 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 from django.contrib.auth.models import AnonymousUser
+from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 
@@ -282,6 +283,106 @@ def test_possible_duplicates_include_another_teams_library_incident(
         occurred_on=library_incident.occurred_on,
     )
     assert found == [library_incident]
+
+
+
+@pytest.mark.parametrize(("stored", "typed"), [
+    pytest.param("https://twitter.com/acme/status/9", "https://x.com/acme/status/9",
+                 id="x.com-is-twitter.com"),
+    pytest.param("https://twitter.com/acme/status/9", "https://mobile.x.com/acme/status/9?s=20",
+                 id="mobile-host-and-share-parameter"),
+    pytest.param("https://news.example.com/acme-apologises",
+                 "https://www.news.example.com/acme-apologises?utm_source=newsletter&fbclid=1",
+                 id="tracking-query"),
+    pytest.param("https://news.example.com/acme-apologises",
+                 "https://news.example.com/acme-apologises/", id="trailing-slash"),
+    pytest.param("https://facebook.com/acme/posts/1", "https://m.facebook.com/acme/posts/1",
+                 id="mobile-host"),
+])
+def test_the_same_link_however_it_is_spelled_is_a_possible_duplicate(
+    member, private_incident, stored, typed
+):
+    private_incident.sources.add(SourceFactory(url=stored))
+    found = incident_possible_duplicates(user=member, url=typed)
+    assert found == [private_incident]
+    assert found[0].duplicate_reason == "same link"
+
+
+def test_a_similar_title_is_a_possible_duplicate_whatever_the_organisation(member, team):
+    logged = IncidentFactory(team=team, title="McDStories hashtag hijacked by critics",
+                             occurred_on=date(2012, 1, 20))
+    IncidentFactory(team=team, title="Wrong image in the newsletter")
+    found = incident_possible_duplicates(user=member, title="McDstories hashtag hijacked",
+                                         organization_name="Someone Else",
+                                         occurred_on=date(2026, 1, 1))
+    assert found == [logged]
+    assert found[0].duplicate_reason == "similar title"
+    assert found[0].title_similarity > 0.5
+
+
+def test_titles_are_matched_by_trigrams_through_their_index_on_postgresql(postgres, member, team):
+    logged = IncidentFactory(team=team, title="McDStories hashtag hijacked by critics")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s",
+                       ["incident_title_trigram"])
+        assert "gin (title gin_trgm_ops)" in cursor.fetchone()[0]
+    found = incident_possible_duplicates(user=member, title="mcdstories hashtag hijackd")
+    assert found == [logged]
+    # pg_trgm and the Python twin agree on how alike the titles are.
+    assert found[0].similarity == pytest.approx(found[0].title_similarity)
+
+
+def test_an_unrelated_title_is_no_duplicate(member, team):
+    IncidentFactory(team=team, title="McDStories hashtag hijacked by critics")
+    assert incident_possible_duplicates(user=member, title="Password leaked in a screenshot") \
+        == []
+
+
+def test_an_alias_matches_only_as_a_whole_name(member, acme_incident):
+    assert incident_possible_duplicates(user=member, organization_name="acme corp") == [
+        acme_incident]
+    assert incident_possible_duplicates(user=member, organization_name="Corp") == []
+
+
+def test_the_same_link_comes_before_a_similar_title_and_the_same_organisation(
+    member, team, acme_incident
+):
+    linked = IncidentFactory(team=team, title="Something else entirely",
+                             occurred_on=date(2020, 1, 1))
+    linked.sources.add(SourceFactory(url="https://twitter.com/acme/status/1"))
+    similar = IncidentFactory(team=team, title="Acme launch post deleted",
+                              occurred_on=date(2026, 10, 3))
+    found = incident_possible_duplicates(
+        user=member, title="Acme launch post", organization_name="Acme Rockets",
+        occurred_on=date(2026, 10, 2), url="https://x.com/acme/status/1")
+    assert found == [linked, acme_incident, similar]
+    assert [i.duplicate_reason for i in found] == [
+        "same link", "similar title, same organisation", "similar title"]
+
+
+def test_another_teams_private_incident_is_never_a_possible_duplicate_by_link_or_title(
+    member, other_team
+):
+    hidden = IncidentFactory(team=other_team, visibility="team",
+                             title="McDStories hashtag hijacked by critics")
+    hidden.sources.add(SourceFactory(url="https://twitter.com/mcd/status/1"))
+    assert incident_possible_duplicates(
+        user=member, url="https://x.com/mcd/status/1?s=20",
+        title="McDStories hashtag hijacked by critics", organization_name=hidden.organization.name,
+        occurred_on=hidden.occurred_on) == []
+
+
+def test_possible_duplicates_take_one_query(member, team, acme_incident,
+                                            django_assert_num_queries):
+    for n in range(5):
+        IncidentFactory(team=team, organization=acme_incident.organization,
+                        title=f"Acme launch post, take {n}").sources.add(
+            SourceFactory(url=f"https://twitter.com/acme/status/{n}"))
+    with django_assert_num_queries(1):
+        found = incident_possible_duplicates(
+            user=member, title="Acme launch post", organization_name="ACME Corp",
+            occurred_on=date(2026, 10, 1), url="https://x.com/acme/status/1")
+        assert [i.organization.name for i in found] == ["Acme Rockets"] * 5
 
 
 # organization_list / organization_get
@@ -590,3 +691,11 @@ def test_history_takes_the_same_number_of_queries_for_1_or_10_changes(
 
 def test_history_timestamps_are_aware(logged):
     assert timezone.is_aware(incident_history(logged)[0].at)
+
+
+@pytest.mark.parametrize("day", [date.min, date.max])
+def test_a_date_at_the_ends_of_the_calendar_finds_duplicates_without_overflowing(
+    member, acme_incident, day
+):
+    assert incident_possible_duplicates(user=member, organization_name="Acme Rockets",
+                                        occurred_on=day) == []

@@ -9,10 +9,11 @@ from html import escape
 
 import pytest
 import time_machine
+from django.forms import CheckboxInput
 from django.urls import reverse
 
 from accounts.models import Role
-from incidents.models import Factor, Incident, Source, TimelineEvent
+from incidents.models import Factor, Incident, RootCause, Source, TimelineEvent
 from incidents.services import incident_update
 from tests.factories import (
     IncidentFactory,
@@ -116,6 +117,40 @@ def test_platform_is_guessed_from_a_pasted_x_link_when_left_blank(member_client,
     assert [(s.url, s.kind, s.platform) for s in incident.sources.all()] == [
         (link, "post", "twitter")
     ]
+
+
+
+def test_log_form_asks_whether_to_share_it_and_its_severity_with_plain_defaults(
+        member_client, team):
+    html = member_client.get(reverse("incidents:incident-create")).content.decode()
+    assert "Share it in the library?" in html
+    assert re.search(r'<input type="radio" name="visibility" value="team"[^>]* checked>', html)
+    assert re.search(r'<input type="radio" name="visibility" value="library"[^>]*>'
+                     r'\s*Yes, visible to every team', html)
+    assert '<option value="medium" selected>Medium</option>' in html
+
+
+@pytest.mark.parametrize(("origin", "visibility", "expected"), [
+    pytest.param("external", "team", "team", id="external-kept-to-the-team"),
+    pytest.param("external", "library", "library", id="external-shared"),
+    pytest.param("own", "library", "library", id="own-shared"),
+    pytest.param("own", "team", "team", id="own-kept"),
+    pytest.param("external", "", "library", id="external-unanswered-follows-origin"),
+    pytest.param("own", "", "team", id="own-unanswered-follows-origin"),
+])
+def test_logged_incident_is_shared_only_as_the_form_says(
+        member_client, team, origin, visibility, expected):
+    response = member_client.post(reverse("incidents:incident-create"), log_data(
+        team, origin=origin, visibility=visibility, severity="high"))
+    assert response.status_code == 302
+    incident = Incident.objects.get()
+    assert (incident.origin, incident.visibility, incident.severity) == (
+        origin, expected, "high")
+
+
+def test_log_form_without_a_severity_logs_a_medium_one(member_client, team):
+    member_client.post(reverse("incidents:incident-create"), log_data(team))
+    assert Incident.objects.get().severity == "medium"
 
 
 BAD_LOG_INPUT = [
@@ -239,10 +274,93 @@ def test_similar_panel_lists_an_incident_with_the_same_source_link(member_client
     assert "Screenshot went viral" in response.content.decode()
 
 
+def test_similar_panel_lists_an_incident_with_a_similar_title(member_client, team):
+    IncidentFactory(team=team, title="McDStories hashtag hijacked by critics")
+    html = similar(member_client, title="McDstories hashtag hijacked").content.decode()
+    assert "McDStories hashtag hijacked by critics" in html
+    assert "similar title" in html
+
+
+def test_similar_panel_keeps_its_hint_until_something_is_typed(member_client, team):
+    IncidentFactory(team=team, title="Anything at all", occurred_on=date(2026, 11, 8))
+    html = similar(member_client, occurred_on="2026-11-08", platform="").content.decode()
+    assert "Possible duplicates appear here as you type" in html
+    assert "No similar incident found" not in html
+    html = similar(member_client, title="Nothing like it").content.decode()
+    assert "No similar incident found for this title, organisation or link." in html
+
+
+@pytest.fixture
+def logged_once(team, member):
+    """What log_data logs, with its link stored as sources are: normalised."""
+    incident = IncidentFactory(
+        team=team, created_by=member, title="Storm sale post went out",
+        organization=OrganizationFactory(name="Northwind Coffee"),
+        occurred_on=date(2026, 11, 8))
+    incident.sources.add(SourceFactory(url="https://twitter.com/northwind/status/7"))
+    return incident
+
+
+def test_saving_the_same_link_again_warns_and_keeps_the_form_as_typed(
+        member_client, team, logged_once):
+    data = log_data(team, title="Storm post, logged again", organization="Someone Else",
+                    link="https://twitter.com/northwind/status/7/")
+    response = member_client.post(reverse("incidents:incident-create"), data)
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert Incident.objects.count() == 1
+    assert "This looks already logged." in html
+    assert (f'<a href="{logged_once.get_absolute_url()}">Storm sale post went out</a>'
+            in html)
+    assert 'name="log_anyway"' in html
+    assert input_value("title", "Storm post, logged again") in html
+    assert input_value("link", "https://twitter.com/northwind/status/7/") in html
+    assert input_value("idempotency_key", data["idempotency_key"]) in html
+
+    data["log_anyway"] = "on"
+    response = member_client.post(reverse("incidents:incident-create"), data)
+    assert response.status_code == 302
+    assert Incident.objects.count() == 2
+
+
+def test_saving_a_very_similar_title_of_the_same_organisation_and_date_warns(
+        member_client, team, logged_once):
+    response = member_client.post(reverse("incidents:incident-create"), log_data(
+        team, title="Storm sale post went out!", occurred_on="2026-11-07"))
+    assert response.status_code == 200
+    assert "This looks already logged." in response.content.decode()
+    assert Incident.objects.count() == 1
+
+
+@pytest.mark.parametrize("overrides", [
+    pytest.param({"title": "Loyalty app outage"}, id="another-title"),
+    pytest.param({"organization": "Southwind Tea"}, id="another-organisation"),
+    pytest.param({"occurred_on": "2026-10-01"}, id="weeks-apart"),
+])
+def test_a_different_incident_of_the_same_team_logs_without_a_warning(
+        member_client, team, logged_once, overrides):
+    response = member_client.post(reverse("incidents:incident-create"),
+                                  log_data(team, **overrides))
+    assert response.status_code == 302
+    assert Incident.objects.count() == 2
+
+
+def test_another_teams_private_incident_with_the_same_link_is_never_named(
+        member_client, team, other_team, outsider):
+    hidden = IncidentFactory(team=other_team, visibility="team", title="Elsewhere's secret")
+    hidden.sources.add(SourceFactory(url="https://twitter.com/northwind/status/7"))
+    response = member_client.post(reverse("incidents:incident-create"), log_data(
+        team, link="https://x.com/northwind/status/7"))
+    assert response.status_code == 302
+    assert Incident.objects.filter(team=team).count() == 1
+    page = member_client.get(response.url).content.decode()
+    assert "Elsewhere's secret" not in page
+
+
 def test_similar_panel_announces_the_platform_guessed_from_the_link(member_client):
     response = similar(member_client, link="https://x.com/acme/status/1")
     assert json.loads(response["HX-Trigger"]) == {"platform-guessed": {"value": "twitter"}}
-    assert "No similar incident found for this organisation and date or this link." in (
+    assert "No similar incident found for this title, organisation or link." in (
         response.content.decode())
 
 
@@ -912,3 +1030,154 @@ def test_organisation_list_query_count_does_not_grow_with_rows(
         response = member_client.get(reverse("incidents:organization-list"))
     assert len(response.context["page"].object_list) == min(n, 50)
 
+
+
+def form_as_sent(form) -> dict:
+    """What a browser sends back for an unbound form it was shown, untouched."""
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if isinstance(field.widget, CheckboxInput):
+            if value:
+                data[name] = "on"
+        elif value is None:
+            data[name] = ""
+        elif isinstance(value, list | tuple):
+            data[name] = [str(v) for v in value]
+        else:
+            data[name] = form[name].field.widget.format_value(value) or ""
+    return data
+
+
+def test_edit_form_preselects_the_primary_cause_contributing_causes_and_factors(
+        member_client, full_incident):
+    html = member_client.get(detail_url(full_incident, "incident-update")).content.decode()
+    assert re.search(r'<option value="production-slip"[^>]* selected>', html)
+    assert html.count(" selected>") == 5  # primary cause, platform, severity, status, actor
+    assert re.search(r'name="contributing_causes" value="unchecked-trend" id="[^"]+" checked',
+                     html)
+    assert re.search(r'name="factors" value="no-approval-step" id="[^"]+" checked', html)
+
+
+def test_edit_that_changes_only_the_severity_keeps_the_causes_and_factors(
+        member_client, full_incident):
+    url = detail_url(full_incident, "incident-update")
+    data = form_as_sent(member_client.get(url).context["form"])
+    data["severity"] = "critical"
+    response = member_client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    incident = Incident.objects.get(pk=full_incident.pk)
+    assert incident.severity == "critical"
+    assert incident.primary_cause.slug == "production-slip"
+    assert [c.slug for c in incident.contributing_causes.all()] == ["unchecked-trend"]
+    assert [f.slug for f in incident.factors.all()] == ["no-approval-step"]
+
+
+# Active filters as chips; a date range that cannot match
+
+
+def chip(href: str, text: str) -> str:
+    return (f'<a class="chip" href="{escape(href)}" aria-label="Remove the filter {escape(text)}">'
+            f'{escape(text)} <span aria-hidden="true">×</span></a>')
+
+
+def test_a_filter_the_form_does_not_show_is_a_chip_that_removes_it(
+        member_client, three_incidents):
+    # The link of the precedents panel: "All library incidents with this cause".
+    response = member_client.get(reverse("incidents:library"),
+                                 {"primary_cause": "account-compromise", "sort": "-severity"})
+    html = response.content.decode()
+    assert page_titles(response) == ["Bravo breach"]
+    assert chip("/library/?sort=-severity", "Primary cause: Account compromise") in html
+    assert html.count('class="chip"') == 1  # the order is not a filter
+
+
+def test_every_active_filter_is_a_chip_linking_to_the_list_without_it(
+        member_client, three_incidents):
+    params = {"cause": "insensitive-timing", "platform": "instagram", "q": "timing",
+              "occurred_after": "2025-01-01", "archived": "", "page": "1"}
+    html = member_client.get(reverse("incidents:incident-list"), params).content.decode()
+    assert chip("/incidents/?platform=instagram&q=timing&occurred_after=2025-01-01&archived=",
+                "Cause: Insensitive timing") in html
+    assert chip("/incidents/?cause=insensitive-timing&q=timing&occurred_after=2025-01-01"
+                "&archived=", "Platform: Instagram") in html
+    assert chip("/incidents/?cause=insensitive-timing&platform=instagram"
+                "&occurred_after=2025-01-01&archived=", "Search: “timing”") in html
+    assert chip("/incidents/?cause=insensitive-timing&platform=instagram&q=timing&archived=",
+                "From: 1 Jan 2025") in html
+    assert html.count('class="chip"') == 4
+
+
+def test_archived_filter_chip_reads_plainly(member_client, three_incidents):
+    html = member_client.get(reverse("incidents:incident-list"),
+                             {"archived": "true"}).content.decode()
+    assert chip("/incidents/", "Archived only") in html
+
+
+def test_an_unfiltered_list_shows_no_chips(member_client, three_incidents):
+    html = member_client.get(reverse("incidents:incident-list")).content.decode()
+    assert 'class="filter-chips"' not in html
+
+
+def test_from_after_to_says_so_beside_from_instead_of_listing_nothing(
+        member_client, three_incidents):
+    response = member_client.get(reverse("incidents:incident-list"), {
+        "occurred_after": "2026-11-01", "occurred_before": "2026-01-01"})
+    html = response.content.decode()
+    assert field_error("occurred_after", "From must be on or before To.") in html
+    assert page_titles(response) == ["Alpha slip", "Bravo breach", "Charlie timing"]
+    assert "No incidents match" not in html
+
+
+def test_from_after_to_changed_in_place_sends_the_message_beside_from(
+        member_client, three_incidents):
+    response = member_client.get(reverse("incidents:incident-list"), {
+        "occurred_after": "2026-11-01", "occurred_before": "2026-01-01"},
+        headers=HTMX_RESULTS)
+    html = response.content.decode()
+    assert ('<div class="filter-errors" id="id_occurred_after_errors" hx-swap-oob="true">'
+            + field_error("occurred_after", "From must be on or before To.") + "</div>") in html
+    # Once the range is right again, the message goes.
+    html = member_client.get(reverse("incidents:incident-list"), {
+        "occurred_after": "2026-01-01", "occurred_before": "2026-11-01"},
+        headers=HTMX_RESULTS).content.decode()
+    assert ('<div class="filter-errors" id="id_occurred_after_errors" hx-swap-oob="true">'
+            "</div>") in html
+
+
+def test_from_equal_to_to_is_one_day(member_client, three_incidents):
+    day = (TODAY - timedelta(days=5)).isoformat()
+    response = member_client.get(reverse("incidents:incident-list"), {
+        "occurred_after": day, "occurred_before": day})
+    assert page_titles(response) == ["Alpha slip"]
+    assert "From must be on or before To." not in response.content.decode()
+
+
+# One wording for each thing
+
+
+def test_who_posted_it_is_called_the_same_on_the_edit_form_the_page_and_its_history(
+        member_client, member, full_incident):
+    edit = member_client.get(detail_url(full_incident, "incident-update")).content.decode()
+    assert '<label for="id_actor">Who posted it <span class="req"' in edit
+    member_client.post(detail_url(full_incident, "incident-update"),
+                       edit_data(full_incident, actor="intern",
+                                 contributing_causes=["unchecked-trend"],
+                                 factors=["no-approval-step"], context=["anniversary"]))
+    page = member_client.get(full_incident.get_absolute_url()).content.decode()
+    assert "<dt>Who posted it</dt>\n          <dd>Intern</dd>" in page
+    assert "Who posted it: <del>Agency</del> → <ins>Intern</ins>" in page
+    assert "Actor" not in edit + page
+
+
+def test_cause_codes_never_appear_without_the_cause_name(member_client, member, full_incident):
+    incident_update(user=member, incident=full_incident,
+                    data={"primary_cause": cause("defensive-response")})
+    names = {c.code: c.name for c in RootCause.objects.all()}
+    pages = [member_client.get(url).content.decode() for url in (
+        full_incident.get_absolute_url(), detail_url(full_incident, "incident-update"),
+        reverse("incidents:incident-list"), reverse("incidents:incident-create"))]
+    for html in pages:
+        for code in re.findall(r"\bC\d\d\b", html):
+            assert re.search(rf"\b{code} {re.escape(escape(names[code]))}", html), code
+    assert "Defensive or hostile response" in pages[0]

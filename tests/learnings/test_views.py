@@ -12,7 +12,7 @@ import time_machine
 from django.urls import reverse
 
 from accounts.models import Membership, Role
-from incidents.models import Incident
+from incidents.models import Incident, RootCause
 from learnings.models import ActionItem, Learning, LearningStatus
 from learnings.services import (
     action_item_complete,
@@ -1019,3 +1019,46 @@ def test_incident_page_with_learnings_costs_what_the_incident_tests_pin(
     precedents = section(html, "precedents")
     assert precedents.count('<li><a href="/learnings/') == min(n, 5)
     assert precedents.count('<li><a href="/incidents/') == min(n, 5)
+
+
+def test_every_active_learning_filter_is_a_chip_linking_to_the_list_without_it(
+        member_client, learnings):
+    html = learning_list(member_client, cause="account-compromise",
+                         status="draft").content.decode()
+    assert ('<a class="chip" href="/learnings/?status=draft" aria-label="Remove the filter '
+            'Cause: Account compromise">Cause: Account compromise '
+            '<span aria-hidden="true">×</span></a>') in html
+    assert ('<a class="chip" href="/learnings/?cause=account-compromise" aria-label="Remove the '
+            'filter Status: Draft">Status: Draft <span aria-hidden="true">×</span></a>') in html
+
+
+@pytest.mark.parametrize(("params", "expected"), [
+    pytest.param({"created_after": "2026-11-01"}, ["Alpha"], id="from"),
+    pytest.param({"created_before": "2026-01-01"}, ["Charlie"], id="to"),
+    pytest.param({"created_after": "2025-11-01", "created_before": "2026-10-01"}, ["Bravo"],
+                 id="between"),
+])
+def test_learning_list_filters_by_creation_dates(member_client, learnings, params, expected):
+    assert sorted(titles(learning_list(member_client, **params))) == expected
+
+
+def test_learning_from_after_to_says_so_beside_from_instead_of_listing_nothing(
+        member_client, learnings):
+    response = learning_list(member_client, created_after="2026-11-01",
+                             created_before="2026-01-01")
+    html = response.content.decode()
+    assert field_error("created_after", "From must be on or before To.") in html
+    assert sorted(titles(response)) == ["Alpha", "Bravo", "Charlie"]
+
+
+def test_learning_pages_name_causes_and_never_show_a_bare_code(member_client, team, member):
+    incident = IncidentFactory(team=team, primary_cause=cause("defensive-response"))
+    incident.contributing_causes.add(cause("service-failure-escalated"))
+    learning = draft(team, member, [incident], title="Answer, don't argue")
+    names = {c.code: c.name for c in RootCause.objects.all()}
+    for page in (url("learning-detail", learning), url("learning-list"),
+                 incident.get_absolute_url()):
+        html = member_client.get(page).content.decode()
+        assert "Defensive or hostile response" in html
+        for code in re.findall(r"\bC\d\d\b", html):
+            assert re.search(rf"\b{code} {re.escape(escape(names[code]))}", html), (page, code)
