@@ -5,7 +5,7 @@ from uuid import UUID
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
@@ -14,6 +14,7 @@ from .models import (
     SEARCH_CONFIG,
     SEARCH_VECTOR,
     Incident,
+    IncidentSource,
     Organization,
     Source,
     Visibility,
@@ -69,7 +70,8 @@ def incident_get(*, user: User, public_id: UUID | str) -> Incident:
     incident = (
         Incident.objects.for_user(user)
         .select_related(*LIST_RELATED, "created_by")
-        .prefetch_related("contributing_causes", "factors", "sources", "timeline")
+        .prefetch_related("contributing_causes", "factors", "timeline", Prefetch(
+            "source_links", queryset=IncidentSource.objects.select_related("source")))
         .filter(public_id=public_id)
         .first()
     )

@@ -6,7 +6,14 @@ import factory
 from django.utils.text import slugify
 
 from accounts.models import Membership, Role, Team, User
-from incidents.models import Incident, Organization, RootCause, Source, TimelineEvent
+from incidents.models import (
+    Incident,
+    IncidentSource,
+    Organization,
+    RootCause,
+    Source,
+    TimelineEvent,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -79,8 +86,18 @@ class SourceFactory(factory.django.DjangoModelFactory):
         model = Source
 
     url = factory.Sequence(lambda n: f"https://news.example.com/story-{n}")
-    kind = Source.Kind.ARTICLE
     platform = "website"
+
+
+class IncidentSourceFactory(factory.django.DjangoModelFactory):
+    """One incident's link to a source, with that incident's kind and title."""
+
+    class Meta:
+        model = IncidentSource
+
+    incident = factory.SubFactory(IncidentFactory)
+    source = factory.SubFactory(SourceFactory)
+    kind = Source.Kind.ARTICLE
 
 
 class TimelineEventFactory(factory.django.DjangoModelFactory):
