@@ -119,6 +119,10 @@ def split_sources(apps, schema_editor):
     for pk, (survivor, url) in survivor_of.items():
         if pk == survivor and sources[pk].url != url:
             Source.objects.filter(pk=pk).update(url=url)
+    if schema_editor.connection.vendor == "postgresql":
+        # Check the deferred foreign keys now: PostgreSQL refuses to alter a table (the
+        # columns dropped below) that still has pending trigger events in this transaction.
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 class Migration(migrations.Migration):
