@@ -44,7 +44,9 @@ def test_source_words_go_to_the_earliest_incident_only_and_links_are_merged(old_
     private_team = Team.objects.create(name="Private", slug="private")
     other_team = Team.objects.create(name="Other", slug="other")
     org = Organization.objects.create(name="Acme", slug="acme")
-    cause = RootCause.objects.get(slug="production-slip")
+    # Seeded by 0002, unless an earlier transactional test flushed it.
+    cause, _ = RootCause.objects.get_or_create(
+        slug="production-slip", defaults={"code": "C13", "name": "Production or QA slip"})
 
     def incident(team, title, visibility):
         return Incident.objects.create(team=team, organization=org, title=title,
