@@ -10,6 +10,7 @@ from django.http import Http404
 
 from accounts.models import User
 
+from .links import normalize_link
 from .models import (
     SEARCH_CONFIG,
     SEARCH_VECTOR,
@@ -97,7 +98,9 @@ def incident_possible_duplicates(
         conditions |= org_match
     url = url.strip()
     if url:
-        conditions |= Q(pk__in=Source.objects.filter(url=url).values("incidents"))
+        # Sources are stored under the normalised spelling of their link.
+        conditions |= Q(pk__in=Source.objects.filter(url=normalize_link(url))
+                        .values("incidents"))
     if not conditions:
         return []
     return list(

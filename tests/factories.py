@@ -6,6 +6,7 @@ import factory
 from django.utils.text import slugify
 
 from accounts.models import Membership, Role, Team, User
+from incidents.links import normalize_link
 from incidents.models import (
     Incident,
     IncidentSource,
@@ -87,6 +88,12 @@ class SourceFactory(factory.django.DjangoModelFactory):
 
     url = factory.Sequence(lambda n: f"https://news.example.com/story-{n}")
     platform = "website"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Stored as the services and the migration store links: normalised.
+        kwargs["url"] = normalize_link(kwargs["url"])
+        return super()._create(model_class, *args, **kwargs)
 
 
 class IncidentSourceFactory(factory.django.DjangoModelFactory):

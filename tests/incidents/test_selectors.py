@@ -249,12 +249,15 @@ def test_organisation_without_a_date_matches_any_date(member, acme_incident):
 def test_same_source_link_is_a_possible_duplicate_whatever_the_organisation(
     member, private_incident, acme_incident
 ):
-    source = SourceFactory(url="https://x.com/brand/status/1")
-    private_incident.sources.add(source)
+    source_add(user=member, incident=private_incident, url="https://x.com/brand/status/1",
+               kind="post")
     found = incident_possible_duplicates(user=member, url="  https://x.com/brand/status/1 ",
                                          organization_name="Someone Else",
                                          occurred_on=date(2020, 1, 1))
     assert found == [private_incident]
+    # Stored under the normalised link, found however it is pasted.
+    assert incident_possible_duplicates(
+        user=member, url="https://mobile.twitter.com/brand/status/1/?s=20") == [private_incident]
 
 
 def test_nothing_given_finds_no_duplicates(member, acme_incident):
@@ -268,7 +271,7 @@ def test_possible_duplicates_never_include_another_teams_private_incident(
     acme = OrganizationFactory(name="Acme Rockets")
     hidden = IncidentFactory(team=other_team, organization=acme, visibility="team",
                              occurred_on=date(2026, 10, 1))
-    hidden.sources.add(SourceFactory(url="https://x.com/acme/status/9"))
+    hidden.sources.add(SourceFactory(url="https://twitter.com/acme/status/9"))
     assert incident_possible_duplicates(user=member, organization_name="Acme Rockets",
                                         occurred_on=date(2026, 10, 1)) == []
     assert incident_possible_duplicates(user=member, url="https://x.com/acme/status/9") == []
