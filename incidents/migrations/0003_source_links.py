@@ -125,6 +125,23 @@ def split_sources(apps, schema_editor):
         schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
+def join_sources(apps, schema_editor):
+    """Back to one global kind and title per source: the earliest link's, as before."""
+    Incident = apps.get_model("incidents", "Incident")
+    Source = apps.get_model("incidents", "Source")
+    IncidentSource = apps.get_model("incidents", "IncidentSource")
+    OldLink = Incident.sources.through
+    first = {}
+    for link in IncidentSource.objects.order_by("pk"):  # in the order they were made
+        OldLink.objects.create(incident_id=link.incident_id, source_id=link.source_id)
+        first.setdefault(link.source_id, link)
+    for source_id, link in first.items():
+        Source.objects.filter(pk=source_id).update(
+            kind=link.kind, title=link.title, captured_at=link.captured_at)
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -178,7 +195,7 @@ class Migration(migrations.Migration):
             model_name='incidentsource',
             constraint=models.UniqueConstraint(fields=('incident', 'source'), name='incidentsource_unique_incident_source'),
         ),
-        migrations.RunPython(split_sources, migrations.RunPython.noop),
+        migrations.RunPython(split_sources, join_sources),
         # The automatic link table cannot become a through model in place: drop and re-add.
         migrations.RemoveField(
             model_name='incident',

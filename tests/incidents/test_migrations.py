@@ -101,3 +101,13 @@ def test_source_words_go_to_the_earliest_incident_only_and_links_are_merged(old_
         (shared.pk, "https://twitter.com/acme/status/1", "+", ""),
         (shared.pk, "https://example.com/story", "+", "Story"),
     ])
+
+    # And back: one global kind and title per source again, the earliest link's.
+    apps = migrate(BEFORE)
+    Incident = apps.get_model("incidents", "Incident")
+    Source = apps.get_model("incidents", "Source")
+    assert sorted(Incident.sources.through.objects.values_list("incident_id", "source__url")) \
+        == sorted([(private.pk, "https://twitter.com/acme/status/1"),
+                   (shared.pk, "https://twitter.com/acme/status/1"),
+                   (shared.pk, "https://example.com/story")])
+    assert Source.objects.get(url="https://twitter.com/acme/status/1").title == "Private words"
