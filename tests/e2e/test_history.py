@@ -65,7 +65,7 @@ def test_adding_a_source_and_a_timeline_entry_refreshes_the_history(
 
 
 def test_another_team_reads_only_the_shared_history_under_the_teams_name(
-        page, incident, manager, outsider):
+        page, incident, manager, outsider, shots_dir):
     incident_update(user=manager, incident=incident,
                     data={"visibility": "library", "title": "Countdown post in a flood"})
     sign_in(page, outsider.email)
@@ -77,6 +77,7 @@ def test_another_team_reads_only_the_shared_history_under_the_teams_name(
     expect(history).not_to_contain_text("added a source")
     # The source is this incident's, with its team's title, on the page itself.
     expect(page.locator("#sources")).to_contain_text("Local paper: brand apologises")
+    page.locator("#history").screenshot(path=str(shots_dir / "incident-history-outsider.png"))
 
 
 def test_adding_an_action_refreshes_the_learning_history(manager_page, team, manager, incident):
