@@ -5,6 +5,7 @@ from .models import (
     RESPONSE_MOVES,
     Factor,
     Incident,
+    IncidentSource,
     Organization,
     RootCause,
     Source,
@@ -18,6 +19,17 @@ class TimelineInline(admin.TabularInline):
     extra = 0
 
 
+class SourceLinkInline(admin.TabularInline):
+    """This incident's sources, with this incident's own kind and title for each."""
+
+    model = IncidentSource
+    extra = 0
+    fields = ("source", "kind", "title", "captured_at", "added_by", "created_at")
+    readonly_fields = ("created_at",)
+    autocomplete_fields = ("source",)
+    raw_id_fields = ("added_by",)
+
+
 @admin.register(Incident)
 class IncidentAdmin(SimpleHistoryAdmin):
     list_display = ("title", "organization", "team", "origin", "visibility", "occurred_on",
@@ -26,9 +38,9 @@ class IncidentAdmin(SimpleHistoryAdmin):
     search_fields = ("title", "summary", "organization__name")
     list_select_related = ("organization", "team", "primary_cause")
     autocomplete_fields = ("organization",)
-    filter_horizontal = ("contributing_causes", "factors", "sources")
+    filter_horizontal = ("contributing_causes", "factors")
     readonly_fields = ("public_id", "response_score", "created_at", "updated_at")
-    inlines = [TimelineInline]
+    inlines = [SourceLinkInline, TimelineInline]
     date_hierarchy = "occurred_on"
 
     def save_model(self, request, obj, form, change):
@@ -63,9 +75,19 @@ class FactorAdmin(admin.ModelAdmin):
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
-    list_display = ("url", "kind", "platform", "created_at")
-    search_fields = ("url", "title")
-    list_filter = ("kind", "platform")
+    # Titles and kinds are each incident's (IncidentSource), so none is shown for the link.
+    list_display = ("url", "platform", "created_at")
+    search_fields = ("url",)
+    list_filter = ("platform",)
+
+
+@admin.register(IncidentSource)
+class IncidentSourceAdmin(SimpleHistoryAdmin):
+    list_display = ("source", "incident", "kind", "title", "added_by", "created_at")
+    list_filter = ("kind",)
+    search_fields = ("source__url", "title", "incident__title")
+    list_select_related = ("source", "incident", "added_by")
+    raw_id_fields = ("incident", "source", "added_by")
 
 
 @admin.register(TimelineEvent)

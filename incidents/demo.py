@@ -114,8 +114,10 @@ def _own_incidents(team: Team, author: User) -> int:
             platform=platform, occurred_on=today - timedelta(days=days),
             primary_cause=causes[cause], summary=summary, severity=severity,
         )
-        services.incident_update(user=author, incident=incident,
-                                 data={"status": status, "actor": "in-house", **moves})
+        # Carry on with the updated incident: a later write must never record a stale copy.
+        incident = services.incident_update(user=author, incident=incident,
+                                            data={"status": status, "actor": "in-house",
+                                                  **moves})
         start = timezone.now() - timedelta(days=days)
         for hours, kind, text in events:
             services.timeline_event_add(user=author, incident=incident,

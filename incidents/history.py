@@ -1,11 +1,30 @@
-"""An incident's history as people read it: who changed which fields, from what to what."""
+"""An incident's history as people read it: who changed which fields, from what to what.
+
+What a reader sees depends on who they are. The owning team sees everything, each change
+under the person's display name (an email only for a teammate without one). Every other team
+reads the incident because it is in the library, so it sees only what was recorded while the
+incident was shared: nothing from a private period (the first shared record says "shared it
+in the library", without the earlier values), and the owning team's name instead of its
+people.
+"""
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db.models import Prefetch
 
-from .models import Context, Factor, Incident, Organization, RootCause, Source, TimelineEvent
+from accounts.models import Membership
+
+from .models import (
+    Context,
+    Factor,
+    Incident,
+    IncidentSource,
+    Organization,
+    RootCause,
+    TimelineEvent,
+    Visibility,
+)
 
 HISTORY_LIMIT = 50
 SKIPPED = {"id", "public_id", "created_at", "updated_at", "history_id", "history_date",
@@ -16,9 +35,13 @@ M2M = {
         "historicalincident_contributing_causes_set", "rootcause_id", RootCause
     ),
     "factors": ("historicalincident_factors_set", "factor_id", Factor),
-    "sources": ("historicalincident_sources_set", "source_id", Source),
 }
 FOREIGN = {"organization_id": Organization, "primary_cause_id": RootCause}
+TIMELINE_ACTIONS = {"+": "added to the timeline", "-": "removed from the timeline",
+                    "~": "edited on the timeline"}
+SOURCE_ACTIONS = {"+": "added a source", "-": "removed a source", "~": "edited a source"}
+SHARED = "shared it in the library"
+FORMER_MEMBER = "A former member"
 
 
 @dataclass
@@ -26,12 +49,15 @@ class Change:
     label: str
     old: str
     new: str
+    # Where the values lead (a linked incident's page), when the reader may open it.
+    old_url: str = ""
+    new_url: str = ""
 
 
 @dataclass
 class HistoryEntry:
     at: datetime
-    user: object
+    user: object  # who, as the reader may see them (a name, never another team's email)
     action: str
     changes: list[Change] = field(default_factory=list)
 
@@ -46,11 +72,22 @@ def display_value(value) -> str:
     return str(value)
 
 
-def incident_history(incident: Incident) -> list[HistoryEntry]:
-    """The latest changes to the incident and its timeline, newest first.
+def person_label(user, teammates: set[int]) -> str | None:
+    """A person as a teammate reads them: the display name; the email only of a current
+    teammate without one; None for the system."""
+    if user is None:
+        return None
+    if user.display_name:
+        return user.display_name
+    return user.email if user.pk in teammates else FORMER_MEMBER
+
+
+def incident_history(incident: Incident, *, reader) -> list[HistoryEntry]:
+    """The latest changes to the incident, its timeline and its sources, newest first, as
+    `reader` may see them (see the module's docstring).
 
     A fixed number of queries whatever the length of the history: records, their many-to-many
-    rows and the names they point at are each loaded in one go.
+    rows, the names they point at, and the people in them are each loaded in one go.
     """
     prefetches = [
         Prefetch(through_name, to_attr=f"_{name}") for name, (through_name, _, _) in M2M.items()
@@ -59,26 +96,76 @@ def incident_history(incident: Incident) -> list[HistoryEntry]:
         incident.history.select_related("history_user").prefetch_related(*prefetches)
         .order_by("-history_date", "-history_id")[: HISTORY_LIMIT + 1]
     )
+    events = list(TimelineEvent.history.filter(incident_id=incident.pk)
+                  .select_related("history_user")
+                  .order_by("-history_date", "-history_id")[:HISTORY_LIMIT])
+    links = list(IncidentSource.history.filter(incident_id=incident.pk)
+                 .select_related("history_user", "source")
+                 .order_by("-history_date", "-history_id")[:HISTORY_LIMIT])
+    people = {r.history_user_id for r in records + events + links} - {None}
+    reader_id = reader.pk if reader is not None and reader.is_authenticated else None
+    teammates = set(Membership.objects.filter(
+        team_id=incident.team_id, user_id__in=people | {reader_id} - {None},
+    ).values_list("user_id", flat=True))
+    insider = reader_id in teammates
+
+    def who(user):
+        return person_label(user, teammates) if insider else incident.team.name
+
+    shared_at = _shared_at(records)
     names = _names_for(records)
     entries = []
     for i, newer in enumerate(records[:HISTORY_LIMIT]):
         older = records[i + 1] if i + 1 < len(records) else None
-        entries.append(_entry(newer, older, names))
-    events = TimelineEvent.history.filter(incident_id=incident.pk).select_related(
-        "history_user").order_by("-history_date")[:HISTORY_LIMIT]
+        if insider:
+            entry = _entry(newer, older, names)
+        elif newer.visibility != Visibility.LIBRARY:
+            continue  # recorded while private
+        elif older is not None and older.visibility != Visibility.LIBRARY:
+            entry = HistoryEntry(at=newer.history_date, user=None, action=SHARED)
+        else:
+            entry = _entry(newer, older, names)
+        if entry.action == "changed" and not entry.changes:
+            continue  # e.g. a source change recorded before sources kept their own history
+        entry.user = who(newer.history_user)
+        entries.append(entry)
     for event in events:
-        action = {"+": "added to the timeline", "-": "removed from the timeline",
-                  "~": "edited on the timeline"}[event.history_type]
-        entries.append(HistoryEntry(
-            at=event.history_date, user=event.history_user, action=action,
-            changes=[Change(label=event.get_kind_display(), old="", new=event.text)],
-        ))
+        if insider or shared_at(event.history_date):
+            entries.append(HistoryEntry(
+                at=event.history_date, user=who(event.history_user),
+                action=TIMELINE_ACTIONS[event.history_type],
+                changes=[Change(label=event.get_kind_display(), old="", new=event.text)],
+            ))
+    for link in links:
+        if insider or shared_at(link.history_date):
+            entries.append(HistoryEntry(
+                at=link.history_date, user=who(link.history_user),
+                action=SOURCE_ACTIONS[link.history_type],
+                changes=[Change(label=link.get_kind_display(), old="",
+                                new=link.title or link.source.url)],
+            ))
     entries.sort(key=lambda e: e.at, reverse=True)
     return entries[:HISTORY_LIMIT]
 
 
+def _shared_at(records):
+    """Whether the incident was in the library at a moment, judged from the records loaded
+    (newest first). Before the oldest of them it is not known, so it counts as private."""
+    oldest_first = list(reversed(records))
+
+    def shared_at(moment: datetime) -> bool:
+        state = None
+        for record in oldest_first:
+            if record.history_date > moment:
+                break
+            state = record.visibility
+        return state == Visibility.LIBRARY
+
+    return shared_at
+
+
 def _names_for(records) -> dict:
-    wanted: dict[type, set] = {RootCause: set(), Organization: set(), Factor: set(), Source: set()}
+    wanted: dict[type, set] = {RootCause: set(), Organization: set(), Factor: set()}
     for record in records:
         for attname, model in FOREIGN.items():
             wanted[model].add(getattr(record, attname))
@@ -92,7 +179,7 @@ def _names_for(records) -> dict:
 
 
 def _entry(newer, older, names) -> HistoryEntry:
-    if older is None:  # the first record: logged in one step, with or without its link
+    if older is None:  # the first record: logged in one step
         return HistoryEntry(at=newer.history_date, user=newer.history_user, action="logged it")
     action = {"+": "logged it", "~": "changed", "-": "deleted"}[newer.history_type]
     entry = HistoryEntry(at=newer.history_date, user=newer.history_user, action=action)

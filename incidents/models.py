@@ -288,20 +288,21 @@ class IncidentQuerySet(models.QuerySet):
         return self.filter(archived_at__isnull=False)
 
 
-class Source(models.Model):
-    """A link backing one or more incidents: the post, a screenshot, an article, an archive."""
+class SourceKind(models.TextChoices):
+    POST = "post", "Original post"
+    SCREENSHOT = "screenshot", "Screenshot"
+    ARTICLE = "article", "Article"
+    ARCHIVE = "archive", "Archived copy"
+    RESPONSE = "response", "Brand response"
 
-    class Kind(models.TextChoices):
-        POST = "post", "Original post"
-        SCREENSHOT = "screenshot", "Screenshot"
-        ARTICLE = "article", "Article"
-        ARCHIVE = "archive", "Archived copy"
-        RESPONSE = "response", "Brand response"
+
+class Source(models.Model):
+    """A web page backing incidents, one row per normalised link, shared by every team."""
+
+    # Kept here so that Source.Kind reads as before; the kind itself is the link's.
+    Kind = SourceKind
 
     url = models.URLField(max_length=1000, unique=True)
-    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.ARTICLE)
-    title = models.CharField(max_length=300, blank=True)
-    captured_at = models.DateTimeField(null=True, blank=True)
     platform = models.CharField(max_length=12, choices=Platform.choices, default=Platform.WEBSITE)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -309,7 +310,8 @@ class Source(models.Model):
         ordering = ["created_at", "pk"]
 
     def __str__(self) -> str:
-        return self.title or self.url
+        # Never a title: titles are what one team said about it (IncidentSource).
+        return self.url
 
 
 class Incident(PublicModel):
@@ -346,14 +348,16 @@ class Incident(PublicModel):
     defensive = models.BooleanField(default=False)
     blamed_others = models.BooleanField(default=False)
     response_score = models.PositiveSmallIntegerField(default=0, editable=False)
-    sources = models.ManyToManyField(Source, blank=True, related_name="incidents")
+    sources = models.ManyToManyField(Source, blank=True, related_name="incidents",
+                                     through="IncidentSource")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
                                    null=True, blank=True, related_name="+")
     archived_at = models.DateTimeField(null=True, blank=True)
     # Set from the form's one-time token so that a double-submitted form creates one incident.
     idempotency_key = models.UUIDField(null=True, blank=True, editable=False)
 
-    history = HistoricalRecords(m2m_fields=[contributing_causes, factors, sources],
+    # Source links keep their own history (IncidentSource.history), with each team's words.
+    history = HistoricalRecords(m2m_fields=[contributing_causes, factors],
                                 excluded_fields=["idempotency_key"])
 
     objects = IncidentQuerySet.as_manager()
@@ -419,3 +423,42 @@ class TimelineEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class IncidentSourceQuerySet(models.QuerySet):
+    def for_incident(self, incident: "Incident") -> "IncidentSourceQuerySet":
+        return self.filter(incident=incident).select_related("source")
+
+
+class IncidentSource(models.Model):
+    """One incident's use of a source, with what that incident's team said about it."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="source_links")
+    source = models.ForeignKey(Source, on_delete=models.PROTECT, related_name="incident_links")
+    kind = models.CharField(max_length=12, choices=SourceKind.choices, default=SourceKind.ARTICLE)
+    title = models.CharField(max_length=300, blank=True)
+    captured_at = models.DateTimeField(null=True, blank=True)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                 null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    history = HistoricalRecords()
+
+    objects = IncidentSourceQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "source"],
+                                    name="incidentsource_unique_incident_source"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title or self.source.url
+
+    @property
+    def url(self) -> str:
+        return self.source.url
+
+    def get_platform_display(self) -> str:
+        return self.source.get_platform_display()

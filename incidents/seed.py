@@ -54,7 +54,8 @@ def load_library_seed(path: Path = SEED_CSV) -> tuple[int, int]:
                 severity=row["severity"],
             )
             contributing = [causes[s] for s in row["contributing_causes"].split("|") if s]
-            services.incident_update(user=curator, incident=incident, data={
+            # Carry on with the updated incident: a later write must never record a stale copy.
+            incident = services.incident_update(user=curator, incident=incident, data={
                 "contributing_causes": contributing,
                 "context": [c for c in row["context"].split("|") if c],
                 "actor": row["actor"],

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
 from django.db import connection
-from django.db.models import Case, Count, Exists, OuterRef, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 
 from accounts.models import Team, User
@@ -18,6 +18,7 @@ from .models import (
     SEARCH_CONFIG,
     SEARCH_VECTOR,
     Incident,
+    IncidentSource,
     Organization,
     Source,
     Visibility,
@@ -88,7 +89,8 @@ def incident_get(*, user: User, public_id: UUID | str) -> Incident:
     incident = (
         Incident.objects.for_user(user)
         .select_related(*LIST_RELATED, "created_by")
-        .prefetch_related("contributing_causes", "factors", "sources", "timeline")
+        .prefetch_related("contributing_causes", "factors", "timeline", Prefetch(
+            "source_links", queryset=IncidentSource.objects.select_related("source")))
         .filter(public_id=public_id)
         .first()
     )
@@ -176,7 +178,7 @@ def incident_possible_duplicates(
         conditions |= org_match
     if title:
         if postgres:
-            # The % operator, served by the trigram index of migration 0003. As a subquery it
+            # The % operator, served by the trigram index of migration 0004. As a subquery it
             # is one index scan, even ORed with the link and organisation conditions (inline,
             # the OR would make PostgreSQL compare every title).
             conditions |= Q(pk__in=Incident.objects.filter(title__trigram_similar=title)

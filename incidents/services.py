@@ -19,10 +19,12 @@ from django.utils.text import slugify
 
 from accounts.models import Membership, Role, Team, User
 
+from .links import normalize_link
 from .models import (
     RESPONSE_MOVES,
     Context,
     Incident,
+    IncidentSource,
     Organization,
     Origin,
     RootCause,
@@ -244,9 +246,6 @@ def incident_create(
     )
     attribute_history(incident, user)
     incident.full_clean(exclude=["idempotency_key"])
-    if source_url:
-        # Logged with its link: one history record with both, written after the link is on.
-        incident.skip_history_when_saving = True
     try:
         with transaction.atomic():
             incident.save()
@@ -257,11 +256,7 @@ def incident_create(
             return existing, False
         raise
     if source_url:
-        try:
-            _source_attach(incident=incident, url=source_url, kind=Source.Kind.POST)
-        finally:
-            del incident.skip_history_when_saving
-        incident.save(update_fields=["updated_at"])
+        _source_attach(incident=incident, user=user, url=source_url, kind=Source.Kind.POST)
     return incident, True
 
 
@@ -362,11 +357,15 @@ def incident_restore(*, user: User, incident: Incident) -> Incident:
 
 
 SOURCE_URL_MAX = Source._meta.get_field("url").max_length
-SOURCE_TITLE_MAX = Source._meta.get_field("title").max_length
+SOURCE_TITLE_MAX = IncidentSource._meta.get_field("title").max_length
+ALREADY_A_SOURCE = "This link is already a source of this incident."
 
 
-def _source_attach(*, incident: Incident, url: str, kind: str, title: str = "") -> Source:
-    url, title = url.strip(), title.strip()
+def _source_attach(*, incident: Incident, user: User | None, url: str, kind: str,
+                   title: str = "") -> IncidentSource:
+    """Link the source at this URL (one per normalised link, made on first use) to the
+    incident, with this team's kind and title; the link keeps its own history."""
+    url, title = normalize_link(url), title.strip()
     if len(url) > SOURCE_URL_MAX:
         raise ValidationError({"url": f"Links are limited to {SOURCE_URL_MAX} characters."})
     if len(title) > SOURCE_TITLE_MAX:
@@ -375,32 +374,43 @@ def _source_attach(*, incident: Incident, url: str, kind: str, title: str = "") 
         http_url_validator(url)
     except ValidationError as error:
         raise ValidationError({"url": error.messages}) from error
-    platform = platform_from_url(url)
-    source, _ = Source.objects.get_or_create(
-        url=url, defaults={"kind": kind, "title": title, "platform": platform}
-    )
-    incident.sources.add(source)
-    return source
+    source, _ = Source.objects.get_or_create(url=url,
+                                             defaults={"platform": platform_from_url(url)})
+    link = IncidentSource(incident=incident, source=source, kind=kind, title=title,
+                          added_by=user)
+    attribute_history(link, user)
+    try:
+        with transaction.atomic():
+            link.save()
+    except IntegrityError as error:
+        # The same link added at the same moment by a double submit.
+        raise ValidationError({"url": ALREADY_A_SOURCE}) from error
+    return link
 
 
 @transaction.atomic
-def source_add(*, user: User, incident: Incident, url: str, kind: str, title: str = "") -> Source:
-    """Attach a link to an incident; a link already known is shared, not entered twice."""
+def source_add(*, user: User, incident: Incident, url: str, kind: str,
+               title: str = "") -> IncidentSource:
+    """Attach a link to an incident; a link already known is shared, not entered twice, but
+    its kind and title here are this incident's own."""
     require_writer(user, incident.team)
     if kind not in Source.Kind.values:
         raise ValidationError({"kind": "Choose what kind of source this is."})
-    if incident.sources.filter(url=url.strip()).exists():
-        raise ValidationError({"url": "This link is already a source of this incident."})
-    attribute_history(incident, user)
-    return _source_attach(incident=incident, url=url, kind=kind, title=title)
+    if incident.source_links.filter(source__url=normalize_link(url)).exists():
+        raise ValidationError({"url": ALREADY_A_SOURCE})
+    return _source_attach(incident=incident, user=user, url=url, kind=kind, title=title)
 
 
 @transaction.atomic
 def source_remove(*, user: User, incident: Incident, source: Source) -> None:
-    """Detach a source from this incident (the link stays for the incidents that share it)."""
+    """Detach a source from this incident (the link stays for the incidents that share it);
+    the link's history keeps what it said and who removed it."""
     require_writer(user, incident.team)
-    attribute_history(incident, user)
-    incident.sources.remove(source)
+    link = IncidentSource.objects.filter(incident=incident, source=source).first()
+    if link is None:
+        return
+    attribute_history(link, user)
+    link.delete()
 
 
 def _refresh_first_response(incident: Incident) -> None:

@@ -12,6 +12,8 @@ urlpatterns = [
     path("incidents/<uuid:public_id>/edit/", views.incident_edit, name="incident-update"),
     path("incidents/<uuid:public_id>/archive/", views.incident_archive, name="incident-archive"),
     path("incidents/<uuid:public_id>/restore/", views.incident_restore, name="incident-restore"),
+    path("incidents/<uuid:public_id>/history/", views.incident_history_section,
+         name="incident-history"),
     path("incidents/<uuid:public_id>/sources/", views.source_add, name="source-create"),
     path("incidents/<uuid:public_id>/sources/<int:source_id>/remove/", views.source_remove,
          name="source-delete"),

@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.current import current_membership
@@ -20,6 +21,8 @@ from .history import incident_history
 from .models import Incident, TimelineEvent, platform_from_url
 
 PAGE_SIZE = 25
+# The event an in-place change sends so that the History section refreshes itself.
+HISTORY_CHANGED = "history-changed"
 # Filters folded under "More filters" on the list pages (open when one of them is set).
 MORE_FILTERS = ("visibility", "severity", "status", "organization", "period", "occurred_after",
                 "occurred_before", "archived")
@@ -159,9 +162,17 @@ def _detail_context(request: HttpRequest, incident: Incident) -> dict:
     return {
         "incident": incident,
         "can_write": can_write,
-        "history": incident_history(incident),
         "source_form": SourceForm(prefix="source"),
         "timeline_form": TimelineEventForm(prefix="timeline"),
+    }
+
+
+def _history_context(request: HttpRequest, incident: Incident) -> dict:
+    return {
+        "history": incident_history(incident, reader=request.user),
+        # The section re-fetches itself when a change made in place says so (HX-Trigger).
+        "history_url": reverse("incidents:incident-history",
+                               kwargs={"public_id": incident.public_id}),
     }
 
 
@@ -169,7 +180,16 @@ def _detail_context(request: HttpRequest, incident: Incident) -> dict:
 @require_GET
 def incident_detail(request: HttpRequest, public_id) -> HttpResponse:
     incident = selectors.incident_get(user=request.user, public_id=public_id)
-    return render(request, "incidents/incident_detail.html", _detail_context(request, incident))
+    return render(request, "incidents/incident_detail.html", {
+        **_detail_context(request, incident), **_history_context(request, incident)})
+
+
+@login_required
+@require_GET
+def incident_history_section(request: HttpRequest, public_id) -> HttpResponse:
+    """The History section alone, for the page to refresh after a change made in place."""
+    incident = selectors.incident_get(user=request.user, public_id=public_id)
+    return render(request, "includes/history.html", _history_context(request, incident))
 
 
 def _writable_incident(request: HttpRequest, public_id) -> Incident:
@@ -224,7 +244,10 @@ def _section(request, incident_public_id, template, **extra) -> HttpResponse:
     """
     incident = selectors.incident_get(user=request.user, public_id=incident_public_id)
     if request.htmx:
-        return render(request, template, {**_detail_context(request, incident), **extra})
+        response = render(request, template, {**_detail_context(request, incident), **extra})
+        if not extra:  # the change was made: the History section fetches it
+            response["HX-Trigger"] = HISTORY_CHANGED
+        return response
     for form in extra.values():
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))

@@ -1,5 +1,9 @@
 """A learning's history as people read it: status changes, edits, incidents linked and
-unlinked, and what happened to its action items."""
+unlinked, and what happened to its action items.
+
+Linked incidents are named through the same door as the page (Incident.objects.for_team):
+one another team has since made private is "an incident no longer shared", never its title.
+"""
 
 from django.db.models import Prefetch
 
@@ -21,6 +25,7 @@ STATUS_ACTIONS = {
     LearningStatus.RETIRED: "retired it",
 }
 LONG_TEXT = ("lesson", "practice")
+NO_LONGER_SHARED = ("an incident no longer shared", "")
 
 
 def learning_history(learning: Learning) -> list[HistoryEntry]:
@@ -37,8 +42,11 @@ def learning_history(learning: Learning) -> list[HistoryEntry]:
     )
     incident_ids = {row.incident_id for record in records for row in record._links}
     people = {r.owner_id for r in records + items} - {None}
-    incidents = {i.pk: i.title for i in Incident.objects.filter(pk__in=incident_ids)} \
-        if incident_ids else {}
+    incidents = {
+        i.pk: (i.title, i.get_absolute_url())
+        for i in Incident.objects.for_team(learning.team).filter(pk__in=incident_ids)
+        .only("pk", "title", "public_id")
+    } if incident_ids else {}
     names = {u.pk: str(u) for u in User.objects.filter(pk__in=people)} if people else {}
 
     entries = []
@@ -63,9 +71,9 @@ def _value(field: str, value, names: dict) -> str:
 def _learning_entry(newer, older, incidents: dict, names: dict) -> HistoryEntry:
     if older is None:
         entry = HistoryEntry(at=newer.history_date, user=newer.history_user, action="drafted it")
-        titles = sorted(incidents.get(row.incident_id, "?") for row in newer._links)
-        if titles:
-            entry.changes.append(Change("Drawn from", "", display_value(titles)))
+        for title, url in sorted(incidents.get(row.incident_id, NO_LONGER_SHARED)
+                                 for row in newer._links):
+            entry.changes.append(Change("Drawn from", "", title, new_url=url))
         return entry
     entry = HistoryEntry(at=newer.history_date, user=newer.history_user, action="changed")
     if newer.status != older.status:
@@ -80,9 +88,11 @@ def _learning_entry(newer, older, incidents: dict, names: dict) -> HistoryEntry:
     before = {row.incident_id for row in older._links}
     after = {row.incident_id for row in newer._links}
     for pk in sorted(after - before):
-        entry.changes.append(Change("Linked incident", "", incidents.get(pk, "?")))
+        title, url = incidents.get(pk, NO_LONGER_SHARED)
+        entry.changes.append(Change("Linked incident", "", title, new_url=url))
     for pk in sorted(before - after):
-        entry.changes.append(Change("Unlinked incident", incidents.get(pk, "?"), "—"))
+        title, url = incidents.get(pk, NO_LONGER_SHARED)
+        entry.changes.append(Change("Unlinked incident", title, "—", old_url=url))
     if entry.action == "changed" and not entry.changes:
         entry.action = "touched it"
     return entry

@@ -8,6 +8,8 @@ urlpatterns = [
     path("learnings/", views.learning_list, name="learning-list"),
     path("learnings/new/", views.learning_create, name="learning-create"),
     path("learnings/<uuid:public_id>/", views.learning_detail, name="learning-detail"),
+    path("learnings/<uuid:public_id>/history/", views.learning_history_section,
+         name="learning-history"),
     path("learnings/<uuid:public_id>/edit/", views.learning_edit, name="learning-update"),
     path("learnings/<uuid:public_id>/status/", views.learning_status, name="learning-status"),
     path("learnings/<uuid:public_id>/archive/", views.learning_archive, name="learning-archive"),

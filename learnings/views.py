@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.current import current_membership
@@ -15,7 +16,7 @@ from incidents import selectors as incident_selectors
 from incidents.filters import active_filter_chips
 from incidents.models import Incident, Origin, Visibility
 from incidents.services import can_write_team, require_writer
-from incidents.views import apply_errors, is_filtered, writable_teams
+from incidents.views import HISTORY_CHANGED, apply_errors, is_filtered, writable_teams
 
 from . import selectors, services
 from .filters import LearningFilter
@@ -149,11 +150,28 @@ def _detail_context(request: HttpRequest, learning: Learning, **extra) -> dict:
     return context
 
 
+def _history_context(learning: Learning) -> dict:
+    return {
+        "history": learning_history(learning),
+        # The section re-fetches itself when a change made in place says so (HX-Trigger).
+        "history_url": reverse("learnings:learning-history",
+                               kwargs={"public_id": learning.public_id}),
+    }
+
+
+@login_required
+@require_GET
+def learning_history_section(request: HttpRequest, public_id) -> HttpResponse:
+    """The History section alone, for the page to refresh after a change made in place."""
+    learning = selectors.learning_get(user=request.user, public_id=public_id)
+    return render(request, "includes/history.html", _history_context(learning))
+
+
 @login_required
 @require_GET
 def learning_detail(request: HttpRequest, public_id) -> HttpResponse:
     learning = selectors.learning_get(user=request.user, public_id=public_id)
-    context = _detail_context(request, learning, history=learning_history(learning))
+    context = _detail_context(request, learning, **_history_context(learning))
     return render(request, "learnings/learning_detail.html", context)
 
 
@@ -204,7 +222,7 @@ def learning_status(request: HttpRequest, public_id) -> HttpResponse:
             messages.success(request, STATUS_MESSAGES[form.cleaned_data["status"]])
             return redirect(learning)
     learning = selectors.learning_get(user=request.user, public_id=public_id)
-    context = _detail_context(request, learning, history=learning_history(learning),
+    context = _detail_context(request, learning, **_history_context(learning),
                               status_form=form)
     return render(request, "learnings/learning_detail.html", context, status=400)
 
@@ -233,7 +251,10 @@ def _section(request: HttpRequest, public_id, template: str, **extra) -> HttpRes
     page, with any error as a message."""
     learning = selectors.learning_get(user=request.user, public_id=public_id)
     if request.htmx:
-        return render(request, template, _detail_context(request, learning, **extra))
+        response = render(request, template, _detail_context(request, learning, **extra))
+        if not extra:  # the change was made: the History section fetches it
+            response["HX-Trigger"] = HISTORY_CHANGED
+        return response
     for form in extra.values():
         for errors in form.errors.values():
             messages.error(request, " ".join(errors))
@@ -272,7 +293,7 @@ def incident_link(request: HttpRequest, public_id) -> HttpResponse:
                       _detail_context(request, learning, link_form=form), status=400)
     return render(request, "learnings/learning_detail.html",
                   _detail_context(request, learning, link_form=form,
-                                  history=learning_history(learning)), status=400)
+                                  **_history_context(learning)), status=400)
 
 
 @login_required
@@ -318,10 +339,13 @@ def _item_changed(request: HttpRequest, item: ActionItem,
         pk=item.pk)
     message = " ".join(error.messages) if error else ""
     if request.htmx:
-        return render(request, "learnings/partials/action_item_row.html", {
+        response = render(request, "learnings/partials/action_item_row.html", {
             "item": item, "can_write": True, "today": team_today(item.learning.team),
             "show_learning": request.POST.get("from") == "mine", "error": message,
         }, status=400 if error else 200)
+        if not error:
+            response["HX-Trigger"] = HISTORY_CHANGED
+        return response
     if message:
         messages.error(request, message)
     if request.POST.get("from") == "mine":

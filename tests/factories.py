@@ -6,7 +6,15 @@ import factory
 from django.utils.text import slugify
 
 from accounts.models import Membership, Role, Team, User
-from incidents.models import Incident, Organization, RootCause, Source, TimelineEvent
+from incidents.links import normalize_link
+from incidents.models import (
+    Incident,
+    IncidentSource,
+    Organization,
+    RootCause,
+    Source,
+    TimelineEvent,
+)
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -79,8 +87,24 @@ class SourceFactory(factory.django.DjangoModelFactory):
         model = Source
 
     url = factory.Sequence(lambda n: f"https://news.example.com/story-{n}")
-    kind = Source.Kind.ARTICLE
     platform = "website"
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # Stored as the services and the migration store links: normalised.
+        kwargs["url"] = normalize_link(kwargs["url"])
+        return super()._create(model_class, *args, **kwargs)
+
+
+class IncidentSourceFactory(factory.django.DjangoModelFactory):
+    """One incident's link to a source, with that incident's kind and title."""
+
+    class Meta:
+        model = IncidentSource
+
+    incident = factory.SubFactory(IncidentFactory)
+    source = factory.SubFactory(SourceFactory)
+    kind = Source.Kind.ARTICLE
 
 
 class TimelineEventFactory(factory.django.DjangoModelFactory):

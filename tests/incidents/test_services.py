@@ -138,10 +138,12 @@ def test_blank_organisation_name_is_rejected(team, member):
 
 def test_source_url_attaches_a_post_source_with_its_platform(team, member):
     incident, _ = log(member, team, source_url="https://x.com/northwind/status/42")
-    source = incident.sources.get()
-    assert source.url == "https://x.com/northwind/status/42"
-    assert source.platform == "twitter"
-    assert source.kind == Source.Kind.POST
+    link = incident.source_links.get()
+    # Stored under its one normalised spelling (x.com is twitter.com).
+    assert link.source.url == "https://twitter.com/northwind/status/42"
+    assert link.source.platform == "twitter"
+    assert link.kind == Source.Kind.POST
+    assert link.added_by == member
 
 
 def test_source_url_that_is_not_a_web_link_rejects_the_whole_incident(team, member):
@@ -421,13 +423,14 @@ def test_outsider_cannot_archive(private_incident, outsider):
 
 
 def test_source_add_derives_the_platform(private_incident, member):
-    source = source_add(user=member, incident=private_incident,
-                        url="https://m.facebook.com/brand/posts/1", kind="screenshot",
-                        title="  The post  ")
-    assert source.platform == "facebook"
-    assert source.kind == "screenshot"
-    assert source.title == "The post"
-    assert list(private_incident.sources.all()) == [source]
+    link = source_add(user=member, incident=private_incident,
+                      url="https://m.facebook.com/brand/posts/1", kind="screenshot",
+                      title="  The post  ")
+    assert link.source.platform == "facebook"
+    assert link.source.url == "https://facebook.com/brand/posts/1"
+    assert link.kind == "screenshot"
+    assert link.title == "The post"
+    assert list(private_incident.sources.all()) == [link.source]
 
 
 def test_same_link_for_two_incidents_is_one_source(team, member, private_incident):
@@ -435,9 +438,9 @@ def test_same_link_for_two_incidents_is_one_source(team, member, private_inciden
     url = "https://news.example.com/story"
     first = source_add(user=member, incident=private_incident, url=url, kind="article")
     second = source_add(user=member, incident=other, url=url, kind="article")
-    assert first.pk == second.pk
+    assert first.source_id == second.source_id
     assert Source.objects.count() == 1
-    assert set(first.incidents.all()) == {private_incident, other}
+    assert set(first.source.incidents.all()) == {private_incident, other}
 
 
 def test_same_link_twice_on_one_incident_is_rejected(private_incident, member):
@@ -484,7 +487,7 @@ def test_viewer_cannot_add_a_source(private_incident, viewer):
 def test_source_remove_detaches_but_keeps_the_shared_link(team, member, private_incident):
     other = IncidentFactory(team=team)
     url = "https://news.example.com/story"
-    source = source_add(user=member, incident=private_incident, url=url, kind="article")
+    source = source_add(user=member, incident=private_incident, url=url, kind="article").source
     source_add(user=member, incident=other, url=url, kind="article")
     source_remove(user=member, incident=private_incident, source=source)
     assert private_incident.sources.count() == 0
@@ -494,7 +497,7 @@ def test_source_remove_detaches_but_keeps_the_shared_link(team, member, private_
 
 def test_viewer_cannot_remove_a_source(private_incident, member, viewer):
     source = source_add(user=member, incident=private_incident,
-                        url="https://news.example.com/story", kind="article")
+                        url="https://news.example.com/story", kind="article").source
     with pytest.raises(PermissionDenied):
         source_remove(user=viewer, incident=private_incident, source=source)
     assert private_incident.sources.count() == 1

@@ -14,7 +14,7 @@ from django.urls import reverse
 
 from accounts.models import Role
 from incidents.models import Factor, Incident, RootCause, Source, TimelineEvent
-from incidents.services import incident_update
+from incidents.services import incident_update, source_add
 from tests.factories import (
     IncidentFactory,
     MembershipFactory,
@@ -114,8 +114,8 @@ def test_platform_is_guessed_from_a_pasted_x_link_when_left_blank(member_client,
                        log_data(team, platform="", link=link))
     incident = Incident.objects.get()
     assert incident.platform == "twitter"
-    assert [(s.url, s.kind, s.platform) for s in incident.sources.all()] == [
-        (link, "post", "twitter")
+    assert [(s.source.url, s.kind, s.source.platform) for s in incident.source_links.all()] == [
+        ("https://twitter.com/northwind/status/1850000000000000000", "post", "twitter")
     ]
 
 
@@ -575,8 +575,8 @@ def full_incident(team, member):
     )
     incident.contributing_causes.add(cause("unchecked-trend"))
     incident.factors.add(Factor.objects.get(slug="no-approval-step"))
-    incident.sources.add(SourceFactory(url="https://news.example.com/hashtag",
-                                       title="Brand misreads hashtag"))
+    incident.sources.add(SourceFactory(url="https://news.example.com/hashtag"),
+                         through_defaults={"title": "Brand misreads hashtag"})
     TimelineEventFactory(incident=incident, at=datetime(2026, 10, 1, 9, 0, tzinfo=UTC),
                          kind="posted", text="The post went out")
     return incident
@@ -726,9 +726,9 @@ def test_htmx_source_add_returns_the_sources_with_the_new_link(member_client, pr
     assert html.startswith('<section id="sources"')
     assert "<html" not in html
     assert "The post" in html
-    source = private_incident.sources.get()
-    assert (source.url, source.kind, source.platform) == (
-        "https://www.instagram.com/p/abc/", "post", "instagram")
+    link = private_incident.source_links.get()
+    assert (link.source.url, link.kind, link.source.platform) == (
+        "https://instagram.com/p/abc", "post", "instagram")
 
 
 def test_htmx_source_add_of_a_link_already_there_shows_the_error_beside_the_link(
@@ -941,10 +941,11 @@ LIST_QUERIES = 7
 # count and rows only: the partial has no filter form
 LIST_PARTIAL_QUERIES = 5
 LIBRARY_QUERIES = 7
-# incident, its 4 prefetches, can_write, 4 history (records + 3 m2m), names of causes,
-# organisations and sources, timeline history; then the learnings panel (learnings'
-# template tag): writable teams, linked learnings, learning precedents, library precedents,
-# repeat cause (tests/learnings/test_views.py counts it with learnings and precedents)
+# incident, its 4 prefetches, can_write, 3 history (records + 2 m2m), names of causes and
+# organisations, timeline and source-link history, the owning team's people in it; then the
+# learnings panel (learnings' template tag): writable teams, linked learnings, learning
+# precedents, library precedents, repeat cause (tests/learnings/test_views.py counts it
+# with learnings and precedents)
 DETAIL_QUERIES = 22
 # organisation, count, rows
 ORGANIZATION_QUERIES = 6
@@ -996,7 +997,8 @@ def test_incident_page_query_count_does_not_grow_with_sources_timeline_or_histor
         member_client, member, team, django_assert_num_queries, n):
     incident = IncidentFactory(team=team, created_by=member)
     for i in range(n):
-        incident.sources.add(SourceFactory())
+        source_add(user=member, incident=incident, url=f"https://news.example.com/{i}",
+                   kind="article")
         TimelineEventFactory(incident=incident, at=NOW - timedelta(hours=i + 1))
         incident.contributing_causes.add(cause(
             ["unchecked-trend", "tone-deaf-creative", "automation-misfire", "rogue-insider",

@@ -896,8 +896,10 @@ def test_learning_history_tells_drafting_linking_adopting_and_actions(
     who = f"<strong>{escape(str(member))}</strong>"
     for action in ("drafted it", "adopted it", "added an action", "completed an action"):
         assert f"{who} {action}" in history
-    assert "Drawn from: <ins>Private slip about the spring sale</ins>" in history
-    assert "Linked incident: <ins>Shared hashtag hijack</ins>" in history
+    assert ("Drawn from: <ins><a href=\"" + private_incident.get_absolute_url()
+            + "\">Private slip about the spring sale</a></ins>") in history
+    assert ("Linked incident: <ins><a href=\"" + library_incident.get_absolute_url()
+            + "\">Shared hashtag hijack</a></ins>") in history
     assert "Preventive: <ins>Read hashtags aloud</ins>" in history
     assert "Action: <ins>Read hashtags aloud</ins>" in history
     order = [history.index(f"{who} {a}") for a in (
