@@ -1,12 +1,12 @@
 """Browser forms for incidents. They parse and validate; services do the writing."""
 
 import uuid
-import zoneinfo
 
 from django import forms
 from django.utils import timezone
 
 from accounts.models import Team
+from common.dates import clean_past_date, clean_past_datetime, today_in
 
 from .models import (
     Context,
@@ -40,8 +40,7 @@ class CauseChoiceField(forms.ModelChoiceField):
 
 
 def _team_today(team: Team | None):
-    tz = zoneinfo.ZoneInfo(team.timezone) if team else timezone.get_current_timezone()
-    return timezone.localdate(timezone=tz)
+    return today_in(team.timezone if team else None)
 
 
 class IncidentLogForm(forms.Form):
@@ -76,10 +75,8 @@ class IncidentLogForm(forms.Form):
         self.fields["idempotency_key"].initial = uuid.uuid4
 
     def clean_occurred_on(self):
-        value = self.cleaned_data["occurred_on"]
-        if value > _team_today(self.cleaned_data.get("team")):
-            raise forms.ValidationError("That date is in the future.")
-        return value
+        return clean_past_date(self.cleaned_data["occurred_on"],
+                               today=_team_today(self.cleaned_data.get("team")))
 
     def clean(self):
         cleaned = super().clean()
@@ -140,10 +137,14 @@ class IncidentEditForm(forms.ModelForm):
             self.fields["context"].initial = self.instance.context
 
     def clean_occurred_on(self):
-        value = self.cleaned_data["occurred_on"]
-        if value > _team_today(self.instance.team if self.instance.pk else None):
-            raise forms.ValidationError("That date is in the future.")
-        return value
+        return clean_past_date(self.cleaned_data["occurred_on"],
+                               today=_team_today(self.instance.team if self.instance.pk else None))
+
+    def clean_detected_at(self):
+        return clean_past_datetime(self.cleaned_data["detected_at"])
+
+    def clean_resolved_at(self):
+        return clean_past_datetime(self.cleaned_data["resolved_at"])
 
     def clean(self):
         cleaned = super().clean()
@@ -175,8 +176,5 @@ class TimelineEventForm(forms.Form):
     url = HttpURLField(label="Link", required=False)
 
     def clean_at(self):
-        value = self.cleaned_data["at"]
-        if value > timezone.now():
-            raise forms.ValidationError("That time is in the future.")
-        return value
+        return clean_past_datetime(self.cleaned_data["at"])
 

@@ -5,6 +5,7 @@ import uuid
 from django import forms
 
 from accounts.models import Team, User
+from common.dates import clean_planned_date, today_in
 
 from .models import ActionKind, Learning, LearningStatus
 
@@ -47,6 +48,12 @@ class LearningForm(forms.ModelForm):
         if teams is None:
             teams = Team.objects.filter(pk=self.instance.team_id)
         self.fields["owner"].queryset = people_of(teams)
+
+    def clean_review_on(self):
+        team = self.cleaned_data.get("team") or (self.instance.team if self.instance.team_id
+                                                 else None)
+        return clean_planned_date(self.cleaned_data["review_on"],
+                                  today=today_in(team.timezone if team else None))
 
     def service_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -95,7 +102,11 @@ class ActionItemForm(forms.Form):
 
     def __init__(self, *args, team=None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.team = team
         self.fields["owner"].queryset = people_of(Team.objects.filter(pk=team.pk))
+
+    def clean_due_on(self):
+        return clean_planned_date(self.cleaned_data["due_on"], today=today_in(self.team.timezone))
 
 
 class ActionItemCreateForm(ActionItemForm):

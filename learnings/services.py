@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Team, User
+from common.dates import check_planned_dates
 from incidents.models import Incident
 from incidents.services import attribute_history, require_writer
 
@@ -77,6 +78,7 @@ def learning_create_from_incidents(
             return existing, False
     incidents = _readable_incidents(team, incident_ids)
     _require_team_member(team, owner, "owner")
+    check_planned_dates(today=team_today(team), review_on=review_on)
     learning = Learning(team=team, title=title.strip(), lesson=lesson, practice=practice,
                         owner=owner, review_on=review_on, created_by=user,
                         status_changed_at=timezone.now(), status_changed_by=user,
@@ -114,6 +116,8 @@ def learning_update(*, user: User, learning: Learning, data: dict[str, Any]) -> 
             changed = True
     if "owner" in data:
         _require_team_member(learning.team, learning.owner, "owner")
+    if "review_on" in data:
+        check_planned_dates(today=team_today(learning.team), review_on=learning.review_on)
     learning.full_clean(exclude=["idempotency_key"])
     if changed:
         learning.save()
@@ -222,6 +226,7 @@ def _validate_action_item(item: ActionItem) -> None:
     _require_team_member(team, item.owner, "owner")
     if item.kind not in ActionKind.values:
         raise ValidationError({"kind": "Choose preventive, detective or corrective."})
+    check_planned_dates(today=team_today(team), due_on=item.due_on)
     if item.due_on and item.done_at is None and item.due_on < team_today(team):
         raise ValidationError({"due_on": "That date has passed. A past due date is only for an "
                                          "action that is already done."})
