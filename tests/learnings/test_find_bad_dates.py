@@ -1,4 +1,4 @@
-"""manage.py find_bad_dates reports stored dates outside the accepted ranges, reading them in SQL."""
+"""manage.py find_bad_dates reports stored dates outside the accepted ranges, read in SQL."""
 
 from datetime import UTC, date, datetime
 from io import StringIO
