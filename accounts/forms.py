@@ -11,7 +11,7 @@ class TimezoneField(forms.ChoiceField):
 
 
 class MemberAddForm(forms.Form):
-    email = forms.EmailField(label="Email address",
+    email = forms.EmailField(label="Email address", max_length=254,
                              widget=forms.EmailInput(attrs={"autocomplete": "off"}))
     role = forms.ChoiceField(choices=Role.choices, initial=Role.MEMBER)
 
