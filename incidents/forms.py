@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from accounts.models import Team
 from common.dates import clean_past_date, clean_past_datetime, today_in
+from common.text import LONG_TEXT_MAX, limit_length
 
 from .models import (
     Context,
@@ -73,6 +74,7 @@ class IncidentLogForm(forms.Form):
         self.fields["team"].queryset = teams if teams is not None else Team.objects.none()
         self.fields["occurred_on"].initial = timezone.localdate
         self.fields["idempotency_key"].initial = uuid.uuid4
+        limit_length(self.fields["summary"], LONG_TEXT_MAX)
 
     def clean_occurred_on(self):
         return clean_past_date(self.cleaned_data["occurred_on"],
@@ -132,6 +134,7 @@ class IncidentEditForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        limit_length(self.fields["summary"], LONG_TEXT_MAX)
         if self.instance.pk:
             self.fields["organization_name"].initial = self.instance.organization.name
             self.fields["context"].initial = self.instance.context

@@ -16,6 +16,7 @@ from django.utils.text import slugify
 
 from accounts.models import Membership, Role, Team, User
 from common.dates import check_past_dates, check_past_datetimes, today_in
+from common.text import LONG_TEXT_MAX, check_lengths
 
 from .models import (
     RESPONSE_MOVES,
@@ -116,6 +117,7 @@ def incident_create(
         if existing:
             return existing, False
     check_past_dates(today=today_in(team.timezone), occurred_on=occurred_on)
+    check_lengths(summary=(summary, LONG_TEXT_MAX))
     if visibility is None:
         # Own failures stay private by default; other organisations' are shared.
         visibility = Visibility.TEAM if origin == Origin.OWN else Visibility.LIBRARY
@@ -193,6 +195,7 @@ def incident_update(*, user: User, incident: Incident, data: dict[str, Any]) -> 
         if unknown:
             raise ValidationError({"context": f"Unknown context: {', '.join(sorted(unknown))}."})
         incident.context = sorted(set(data["context"]))
+    check_lengths(summary=(incident.summary, LONG_TEXT_MAX))
     _validate_dates(incident, [name for name in ("occurred_on", "detected_at", "resolved_at")
                                if name in data])
     incident.response_score = response_score(

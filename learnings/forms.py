@@ -6,6 +6,7 @@ from django import forms
 
 from accounts.models import Team, User
 from common.dates import clean_planned_date, today_in
+from common.text import LONG_TEXT_MAX, REASON_MAX, TextLengthValidator, limit_length
 
 from .models import ActionKind, Learning, LearningStatus
 
@@ -48,6 +49,8 @@ class LearningForm(forms.ModelForm):
         if teams is None:
             teams = Team.objects.filter(pk=self.instance.team_id)
         self.fields["owner"].queryset = people_of(teams)
+        for name in ("lesson", "practice"):
+            limit_length(self.fields[name], LONG_TEXT_MAX)
 
     def clean_review_on(self):
         team = self.cleaned_data.get("team") or (self.instance.team if self.instance.team_id
@@ -86,8 +89,8 @@ class LearningCreateForm(LearningForm):
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=LearningStatus.choices)
-    reason = forms.CharField(required=False, max_length=2000, label="Why retire it?",
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(required=False, validators=[TextLengthValidator(REASON_MAX)],
+                             label="Why retire it?", widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ActionItemForm(forms.Form):

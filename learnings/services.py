@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Team, User
 from common.dates import check_planned_dates
+from common.text import LONG_TEXT_MAX, REASON_MAX, check_lengths
 from incidents.models import Incident
 from incidents.services import attribute_history, require_writer
 
@@ -79,6 +80,7 @@ def learning_create_from_incidents(
     incidents = _readable_incidents(team, incident_ids)
     _require_team_member(team, owner, "owner")
     check_planned_dates(today=team_today(team), review_on=review_on)
+    check_lengths(lesson=(lesson, LONG_TEXT_MAX), practice=(practice, LONG_TEXT_MAX))
     learning = Learning(team=team, title=title.strip(), lesson=lesson, practice=practice,
                         owner=owner, review_on=review_on, created_by=user,
                         status_changed_at=timezone.now(), status_changed_by=user,
@@ -118,6 +120,8 @@ def learning_update(*, user: User, learning: Learning, data: dict[str, Any]) -> 
         _require_team_member(learning.team, learning.owner, "owner")
     if "review_on" in data:
         check_planned_dates(today=team_today(learning.team), review_on=learning.review_on)
+    check_lengths(lesson=(learning.lesson, LONG_TEXT_MAX),
+                  practice=(learning.practice, LONG_TEXT_MAX))
     learning.full_clean(exclude=["idempotency_key"])
     if changed:
         learning.save()
@@ -150,6 +154,7 @@ def learning_change_status(*, user: User, learning: Learning, status: str,
     reason = reason.strip()
     if status == LearningStatus.RETIRED and not reason:
         raise ValidationError({"reason": "Say why this learning is retired."})
+    check_lengths(reason=(reason, REASON_MAX))
     if learning.archived_at is not None:
         raise ValidationError({"status": "Restore this learning before changing its status."})
     now = timezone.now()
