@@ -11,6 +11,14 @@ from django.core.validators import MaxLengthValidator
 LONG_TEXT_MAX = 20_000
 # Why a learning was retired.
 REASON_MAX = 2_000
+# What a search reads of its text: longer is no longer a search, and SQLite refuses a LIKE
+# pattern over 50,000 bytes.
+SEARCH_TEXT_MAX = 200
+
+
+def search_text(text: str) -> str:
+    """A search's words, spaces collapsed, cut to SEARCH_TEXT_MAX characters."""
+    return " ".join(text.split())[:SEARCH_TEXT_MAX].strip()
 
 
 def too_long_message(limit: int, length: int) -> str:

@@ -9,6 +9,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import User
+from common.text import search_text
 
 from .models import (
     SEARCH_CONFIG,
@@ -27,7 +28,7 @@ def incident_search(queryset: QuerySet[Incident], text: str) -> QuerySet[Inciden
 
     On SQLite, every word must appear in the title, summary or organisation name.
     """
-    text = " ".join(text.split())
+    text = search_text(text)
     if not text:
         return queryset
     if connection.vendor == "postgresql":
@@ -109,8 +110,9 @@ def organization_list(*, user: User, text: str = "") -> QuerySet[Organization]:
     queryset = Organization.objects.annotate(
         incident_count=Count("incidents", filter=Q(incidents__in=readable))
     ).filter(incident_count__gt=0)
+    text = search_text(text)
     if text:
-        queryset = queryset.filter(name__icontains=text.strip())
+        queryset = queryset.filter(name__icontains=text)
     return queryset.order_by("name")
 
 

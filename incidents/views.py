@@ -121,7 +121,7 @@ def incident_similar(request: HttpRequest) -> HttpResponse:
     data = form.cleaned_data
     matches = selectors.incident_possible_duplicates(
         user=request.user,
-        organization_name=request.GET.get("organization", ""),
+        organization_name=data.get("organization", ""),
         occurred_on=data.get("occurred_on"),
         url=data.get("link") or "",
     )
