@@ -363,10 +363,13 @@ def test_no_page_answers_5xx_to_bad_input(world, quiet_request_log):
         # to its query string.
         if response.status_code != 405:
             params: dict[str, forms.Field | None] = dict.fromkeys(GENERIC_PARAMS)
+            query: dict[str, object] = {}  # a form read from GET gets its other fields filled
             for form, of_filterset in found_forms:
                 if of_filterset or (type(form) in declared and reads_get(route)):
                     params.update({form.add_prefix(n): f for n, f in form.fields.items()})
-            sweep(client, world, "GET", path, {}, params, "")
+                    if not of_filterset:
+                        query.update(baseline(form))
+            sweep(client, world, "GET", path, query, params, "")
 
         # POST: every field of the forms the view uses, the others plausibly filled.
         world.seen_forms.update({type(form): form for form, _ in found_forms})

@@ -88,3 +88,23 @@ def test_a_300_character_email_is_refused_beside_the_field(client, manager, team
     assert response.context["add_form"].errors["email"] == [
         "Ensure this value has at most 254 characters (it has 300)."]
     assert not User.objects.filter(email=email).exists()
+
+
+@pytest.mark.parametrize("name", ["incidents:incident-list", "incidents:library",
+                                  "incidents:organization-list", "learnings:learning-list"])
+def test_a_100_kb_search_reads_its_first_200_characters(member_client, team, name):
+    """SQLite refused the LIKE pattern (500); PostgreSQL searched 100 KB of words."""
+    IncidentFactory(team=team, visibility="library", organization__name="x" * 150,
+                    title="x" * 150)
+    response = member_client.get(reverse(name), {"q": "x" * 100_000})
+    assert response.status_code == 200
+
+
+def test_a_100_kb_link_search_answers_200(member_client, member, team):
+    learning, _ = learning_create_from_incidents(user=member, team=team, incident_ids=[],
+                                                 title="T")
+    response = member_client.get(
+        reverse("learnings:learning-incident-search", kwargs={"public_id": learning.public_id}),
+        {"q": "x" * 100_000})
+    assert response.status_code == 200
+    assert response.context["results"] == []
