@@ -358,21 +358,25 @@ def test_no_page_answers_5xx_to_bad_input(world, quiet_request_log):
             continue
         found_forms = context_forms(response)
         declared = view_forms(route.callback)
+        world.seen_forms.update({type(form): form for form, _ in found_forms})
 
         # GET: the generic parameters, the page's filterset, and the forms the view binds
         # to its query string.
         if response.status_code != 405:
             params: dict[str, forms.Field | None] = dict.fromkeys(GENERIC_PARAMS)
-            query: dict[str, object] = {}  # a form read from GET gets its other fields filled
             for form, of_filterset in found_forms:
-                if of_filterset or (type(form) in declared and reads_get(route)):
+                if of_filterset:
                     params.update({form.add_prefix(n): f for n, f in form.fields.items()})
-                    if not of_filterset:
+            query: dict[str, object] = {}  # a form read from GET gets its other fields filled
+            if reads_get(route):
+                for cls in declared:
+                    form = world.seen_forms.get(cls) or _bare(cls)
+                    if form is not None:
+                        params.update({form.add_prefix(n): f for n, f in form.fields.items()})
                         query.update(baseline(form))
             sweep(client, world, "GET", path, query, params, "")
 
         # POST: every field of the forms the view uses, the others plausibly filled.
-        world.seen_forms.update({type(form): form for form, _ in found_forms})
         posted = [world.seen_forms.get(cls) or _bare(cls) for cls in declared]
         actions = [None]
         if "action" in view_constants(route.callback):
