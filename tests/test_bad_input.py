@@ -50,6 +50,7 @@ YEAR_1, YEAR_9999 = "0001-01-01", "9999-12-31"
 YEAR_1_TIME, YEAR_9999_TIME = "0001-01-01T00:30", "9999-12-31T23:59"
 NEGATIVE, HUGE = "-1", "9" * 30
 BAD_UUID = "not-a-uuid-0000"
+LONG_EMAIL = "a" * 288 + "@example.com"  # valid, but longer than the column's 254
 
 # Query parameters any page might read, besides those of its filterset and forms.
 GENERIC_PARAMS = ["q", "page", "sort", "team", "organization", "occurred_on", "incident",
@@ -70,6 +71,8 @@ def values_for(form_field: forms.Field | None) -> list:
     if isinstance(form_field, forms.UUIDField | forms.ModelChoiceField | forms.IntegerField
                   | forms.ChoiceField | forms.BooleanField):
         return [NEGATIVE, HUGE, BAD_UUID]
+    if isinstance(form_field, forms.EmailField):
+        return [LONG, LONG_EMAIL]
     if form_field is None:  # a generic parameter: nothing known about it
         return [LONG, HUGE, YEAR_1]
     return [LONG, YEAR_1]
