@@ -1,8 +1,15 @@
-"""Markdown to safe HTML: markdown-it-py's js-default preset (raw HTML off), then nh3."""
+"""Markdown to safe HTML: markdown-it-py's js-default preset (raw HTML off), then nh3.
 
+Rendering costs up to seconds for long or bracket-heavy text, so each text is rendered once
+and its HTML kept in the cache under a hash of the text: a page view after the first costs a
+cache read, and an edit (a new text, a new key) renders once more.
+"""
+
+import hashlib
 from functools import lru_cache
 
 import nh3
+from django.core.cache import cache
 from django.utils.safestring import SafeString, mark_safe
 from markdown_it import MarkdownIt
 
@@ -12,6 +19,10 @@ ALLOWED_TAGS = {
     "table", "thead", "tbody", "tr", "th", "td",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
+# Part of every cache key: change it whenever the parser or sanitiser settings change, so
+# HTML rendered by the old rules is not served.
+RENDER_VERSION = "1"
+CACHE_SECONDS = 30 * 24 * 3600
 
 
 @lru_cache(maxsize=1)
@@ -19,14 +30,26 @@ def _parser() -> MarkdownIt:
     return MarkdownIt("js-default", {"linkify": False, "typographer": False})
 
 
-def render_markdown(text: str) -> SafeString:
-    """Render user Markdown to HTML that carries no script, handler or dangerous URL."""
-    html = _parser().render(text or "")
-    clean = nh3.clean(
+def _render(text: str) -> str:
+    html = _parser().render(text)
+    return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes={"http", "https", "mailto"},
         link_rel="nofollow noopener noreferrer",
     )
-    return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above
+
+
+def render_markdown(text: str) -> SafeString:
+    """Render user Markdown to HTML that carries no script, handler or dangerous URL."""
+    text = text or ""
+    if not text:
+        return mark_safe("")  # noqa: S308 - empty
+    digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
+    key = f"markdown:{RENDER_VERSION}:{digest}"
+    clean = cache.get(key)
+    if clean is None:
+        clean = _render(text)
+        cache.set(key, clean, CACHE_SECONDS)
+    return mark_safe(clean)  # noqa: S308 - sanitised by nh3 in _render

@@ -1,13 +1,14 @@
 """Browser forms for incidents. They parse and validate; services do the writing."""
 
 import uuid
-import zoneinfo
 
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Team
+from common.dates import clean_past_date, clean_past_datetime, today_in
+from common.text import LONG_TEXT_MAX, limit_length
 
 from .models import (
     Context,
@@ -43,8 +44,7 @@ class CauseChoiceField(forms.ModelChoiceField):
 
 
 def _team_today(team: Team | None):
-    tz = zoneinfo.ZoneInfo(team.timezone) if team else timezone.get_current_timezone()
-    return timezone.localdate(timezone=tz)
+    return today_in(team.timezone if team else None)
 
 
 def default_visibility(origin: str | None) -> str:
@@ -97,12 +97,11 @@ class IncidentLogForm(forms.Form):
         self.fields["idempotency_key"].initial = uuid.uuid4
         origin = self.initial.get("origin", self.fields["origin"].initial)
         self.fields["visibility"].initial = default_visibility(origin)
+        limit_length(self.fields["summary"], LONG_TEXT_MAX)
 
     def clean_occurred_on(self):
-        value = self.cleaned_data["occurred_on"]
-        if value > _team_today(self.cleaned_data.get("team")):
-            raise forms.ValidationError("That date is in the future.")
-        return value
+        return clean_past_date(self.cleaned_data["occurred_on"],
+                               today=_team_today(self.cleaned_data.get("team")))
 
     def clean(self):
         cleaned = super().clean()
@@ -161,6 +160,7 @@ class IncidentEditForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        limit_length(self.fields["summary"], LONG_TEXT_MAX)
         if self.instance.pk:
             self.fields["organization_name"].initial = self.instance.organization.name
             self.fields["context"].initial = self.instance.context
@@ -178,10 +178,14 @@ class IncidentEditForm(forms.ModelForm):
                 Q(is_active=True) | Q(pk__in=[f.pk for f in factors]))
 
     def clean_occurred_on(self):
-        value = self.cleaned_data["occurred_on"]
-        if value > _team_today(self.instance.team if self.instance.pk else None):
-            raise forms.ValidationError("That date is in the future.")
-        return value
+        return clean_past_date(self.cleaned_data["occurred_on"],
+                               today=_team_today(self.instance.team if self.instance.pk else None))
+
+    def clean_detected_at(self):
+        return clean_past_datetime(self.cleaned_data["detected_at"])
+
+    def clean_resolved_at(self):
+        return clean_past_datetime(self.cleaned_data["resolved_at"])
 
     def clean(self):
         cleaned = super().clean()
@@ -213,8 +217,5 @@ class TimelineEventForm(forms.Form):
     url = HttpURLField(label="Link", required=False)
 
     def clean_at(self):
-        value = self.cleaned_data["at"]
-        if value > timezone.now():
-            raise forms.ValidationError("That time is in the future.")
-        return value
+        return clean_past_datetime(self.cleaned_data["at"])
 

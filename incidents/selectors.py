@@ -11,6 +11,7 @@ from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySe
 from django.http import Http404
 
 from accounts.models import Team, User
+from common.text import search_text
 
 from .links import normalize_link
 from .models import (
@@ -37,7 +38,7 @@ def incident_search(
     (or the `team` a team-owned record reads for); with neither, only shared organisations.
     On SQLite, every word must appear in the title, summary or organisation name.
     """
-    text = " ".join(text.split())
+    text = search_text(text)
     if not text:
         return queryset
     if connection.vendor == "postgresql":
@@ -248,8 +249,9 @@ def organization_list(*, user: User, text: str = "") -> QuerySet[Organization]:
     queryset = Organization.objects.for_user(user).select_related("team").annotate(
         incident_count=Count("incidents", filter=Q(incidents__in=readable))
     ).filter(incident_count__gt=0)
+    text = search_text(text)
     if text:
-        queryset = queryset.filter(name__icontains=text.strip())
+        queryset = queryset.filter(name__icontains=text)
     return queryset.order_by(*ORGANIZATION_ORDER)
 
 

@@ -7,7 +7,6 @@ Every write is atomic, checks that the actor may make it, and leaves history beh
 import secrets
 import string
 import uuid
-import zoneinfo
 from datetime import date, datetime
 from typing import Any
 
@@ -18,6 +17,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import Membership, Role, Team, User
+from common.dates import check_past_dates, check_past_datetimes, today_in
+from common.text import LONG_TEXT_MAX, check_lengths
 
 from .links import normalize_link
 from .models import (
@@ -195,10 +196,14 @@ def organization_resolve(*, name: str, team: Team, visibility: str) -> Organizat
                                            "else; please try again."})
 
 
-def _validate_occurred_on(value: date, tz_name: str) -> None:
-    # "Today" is the team's today: a team in Sydney may log tomorrow's UTC date.
-    if value > timezone.localdate(timezone=zoneinfo.ZoneInfo(tz_name)):
-        raise ValidationError({"occurred_on": "That date is in the future."})
+def _validate_dates(incident: Incident, fields) -> None:
+    """Refuse dates of what happened outside common.dates' range; "today" is the team's
+    today (a team in Sydney may log tomorrow's UTC date)."""
+    values = {name: getattr(incident, name) for name in fields}
+    if "occurred_on" in values:
+        check_past_dates(today=today_in(incident.team.timezone),
+                         occurred_on=values.pop("occurred_on"))
+    check_past_datetimes(**values)
 
 
 @transaction.atomic
@@ -225,7 +230,8 @@ def incident_create(
         existing = Incident.objects.filter(team=team, idempotency_key=idempotency_key).first()
         if existing:
             return existing, False
-    _validate_occurred_on(occurred_on, team.timezone)
+    check_past_dates(today=today_in(team.timezone), occurred_on=occurred_on)
+    check_lengths(summary=(summary, LONG_TEXT_MAX))
     if visibility is None:
         # Own failures stay private by default; other organisations' are shared.
         visibility = Visibility.TEAM if origin == Origin.OWN else Visibility.LIBRARY
@@ -311,8 +317,9 @@ def incident_update(*, user: User, incident: Incident, data: dict[str, Any]) -> 
         if unknown:
             raise ValidationError({"context": f"Unknown context: {', '.join(sorted(unknown))}."})
         incident.context = sorted(set(data["context"]))
-    if "occurred_on" in data:
-        _validate_occurred_on(incident.occurred_on, incident.team.timezone)
+    check_lengths(summary=(incident.summary, LONG_TEXT_MAX))
+    _validate_dates(incident, [name for name in ("occurred_on", "detected_at", "resolved_at")
+                               if name in data])
     incident.response_score = response_score(
         {move: getattr(incident, move) for move in RESPONSE_MOVES}
     )
@@ -430,8 +437,7 @@ def timeline_event_add(
 ) -> TimelineEvent:
     """Add a moment to the timeline; first_response_at follows the earliest response."""
     require_writer(user, incident.team)
-    if at > timezone.now():
-        raise ValidationError({"at": "That time is in the future."})
+    check_past_datetimes(at=at)
     event = TimelineEvent(incident=incident, at=at, kind=kind, text=text.strip(), url=url.strip(),
                           created_by=user)
     attribute_history(event, user)

@@ -5,6 +5,8 @@ import uuid
 from django import forms
 
 from accounts.models import Role, Team, User
+from common.dates import clean_planned_date, today_in
+from common.text import LONG_TEXT_MAX, REASON_MAX, TextLengthValidator, limit_length
 
 from .models import ActionKind, Learning, LearningStatus
 
@@ -54,6 +56,14 @@ class LearningForm(forms.ModelForm):
         if teams is None:
             teams = Team.objects.filter(pk=self.instance.team_id)
         self.fields["owner"].queryset = people_of(teams, current=self.instance.owner)
+        for name in ("lesson", "practice"):
+            limit_length(self.fields[name], LONG_TEXT_MAX)
+
+    def clean_review_on(self):
+        team = self.cleaned_data.get("team") or (self.instance.team if self.instance.team_id
+                                                 else None)
+        return clean_planned_date(self.cleaned_data["review_on"],
+                                  today=today_in(team.timezone if team else None))
 
     def service_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -86,8 +96,8 @@ class LearningCreateForm(LearningForm):
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(choices=LearningStatus.choices)
-    reason = forms.CharField(required=False, max_length=2000, label="Why retire it?",
-                             widget=forms.Textarea(attrs={"rows": 3}))
+    reason = forms.CharField(required=False, validators=[TextLengthValidator(REASON_MAX)],
+                             label="Why retire it?", widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ActionItemForm(forms.Form):
@@ -102,8 +112,12 @@ class ActionItemForm(forms.Form):
 
     def __init__(self, *args, team=None, current_owner: User | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        self.team = team
         self.fields["owner"].queryset = people_of(Team.objects.filter(pk=team.pk),
                                                   current=current_owner)
+
+    def clean_due_on(self):
+        return clean_planned_date(self.cleaned_data["due_on"], today=today_in(self.team.timezone))
 
 
 class ActionItemCreateForm(ActionItemForm):

@@ -23,6 +23,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from common.text import search_text
 from incidents.models import (
     Incident,
     Origin,
@@ -80,7 +81,7 @@ def learning_filter_drawn_from(queryset: QuerySet[Learning], value: str) -> Quer
 
 def learning_search(queryset: QuerySet[Learning], text: str) -> QuerySet[Learning]:
     """Every word must appear in the title, the lesson or the practice."""
-    for word in text.split():
+    for word in search_text(text).split():
         queryset = queryset.filter(Q(title__icontains=word) | Q(lesson__icontains=word)
                                    | Q(practice__icontains=word))
     return queryset
@@ -180,7 +181,7 @@ def linkable_incident_search(*, learning: Learning, text: str, limit: int = 10) 
         .exclude(pk__in=Link.objects.filter(learning=learning).values("incident_id"))
         .select_related("organization", "primary_cause", "team")
     )
-    text = " ".join(text.split())
+    text = search_text(text)
     if not text:
         return []
     queryset = incident_search(queryset, text, team=learning.team)

@@ -16,6 +16,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Role, Team, User
+from common.dates import check_planned_dates
+from common.text import LONG_TEXT_MAX, REASON_MAX, check_lengths
 from incidents.models import Incident
 from incidents.services import attribute_history, require_writer
 
@@ -93,6 +95,8 @@ def learning_create_from_incidents(
             return existing, False
     incidents = _readable_incidents(team, incident_ids)
     _require_able_owner(team, owner, "owner", LEARNING_OWNER_CANNOT)
+    check_planned_dates(today=team_today(team), review_on=review_on)
+    check_lengths(lesson=(lesson, LONG_TEXT_MAX), practice=(practice, LONG_TEXT_MAX))
     learning = Learning(team=team, title=title.strip(), lesson=lesson, practice=practice,
                         owner=owner, review_on=review_on, created_by=user,
                         status_changed_at=timezone.now(), status_changed_by=user,
@@ -133,6 +137,10 @@ def learning_update(*, user: User, learning: Learning, data: dict[str, Any]) -> 
         _require_able_owner(learning.team, learning.owner, "owner", LEARNING_OWNER_CANNOT)
     elif "owner" in data:
         _require_team_member(learning.team, learning.owner, "owner")
+    if "review_on" in data:
+        check_planned_dates(today=team_today(learning.team), review_on=learning.review_on)
+    check_lengths(lesson=(learning.lesson, LONG_TEXT_MAX),
+                  practice=(learning.practice, LONG_TEXT_MAX))
     learning.full_clean(exclude=["idempotency_key"])
     if changed:
         learning.save()
@@ -165,6 +173,7 @@ def learning_change_status(*, user: User, learning: Learning, status: str,
     reason = reason.strip()
     if status == LearningStatus.RETIRED and not reason:
         raise ValidationError({"reason": "Say why this learning is retired."})
+    check_lengths(reason=(reason, REASON_MAX))
     if learning.archived_at is not None:
         raise ValidationError({"status": "Restore this learning before changing its status."})
     now = timezone.now()
@@ -244,6 +253,7 @@ def _validate_action_item(item: ActionItem, *, new_owner: bool = True) -> None:
         _require_team_member(team, item.owner, "owner")
     if item.kind not in ActionKind.values:
         raise ValidationError({"kind": "Choose preventive, detective or corrective."})
+    check_planned_dates(today=team_today(team), due_on=item.due_on)
     if item.due_on and item.done_at is None and item.due_on < team_today(team):
         raise ValidationError({"due_on": "That date has passed. A past due date is only for an "
                                          "action that is already done."})
