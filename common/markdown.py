@@ -6,6 +6,7 @@ cache read, and an edit (a new text, a new key) renders once more.
 """
 
 import hashlib
+import logging
 from functools import lru_cache
 
 import nh3
@@ -23,6 +24,8 @@ ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "th": {"align"}, "td": {"align"}}
 # HTML rendered by the old rules is not served.
 RENDER_VERSION = "1"
 CACHE_SECONDS = 30 * 24 * 3600
+
+logger = logging.getLogger(__name__)
 
 
 @lru_cache(maxsize=1)
@@ -48,8 +51,15 @@ def render_markdown(text: str) -> SafeString:
         return mark_safe("")  # noqa: S308 - empty
     digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
     key = f"markdown:{RENDER_VERSION}:{digest}"
-    clean = cache.get(key)
+    try:
+        clean = cache.get(key)
+    except Exception:  # noqa: BLE001 - the cache is a speed-up: a page must render without it
+        logger.warning("Markdown cache unreachable; rendering without it", exc_info=True)
+        return mark_safe(_render(text))  # noqa: S308 - sanitised by nh3 in _render
     if clean is None:
         clean = _render(text)
-        cache.set(key, clean, CACHE_SECONDS)
+        try:
+            cache.set(key, clean, CACHE_SECONDS)
+        except Exception:  # noqa: BLE001 - as above
+            logger.warning("Markdown cache unreachable; rendered text not kept", exc_info=True)
     return mark_safe(clean)  # noqa: S308 - sanitised by nh3 in _render

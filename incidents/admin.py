@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
 from .models import (
@@ -13,8 +14,12 @@ from .models import (
     response_score,
 )
 
+# Links typed without a scheme are https (Django 6's default; 5.2 warns until it is chosen).
+HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
+
 
 class TimelineInline(admin.TabularInline):
+    formfield_overrides = HTTPS_URLS
     model = TimelineEvent
     extra = 0
 
@@ -22,6 +27,7 @@ class TimelineInline(admin.TabularInline):
 class SourceLinkInline(admin.TabularInline):
     """This incident's sources, with this incident's own kind and title for each."""
 
+    formfield_overrides = HTTPS_URLS
     model = IncidentSource
     extra = 0
     fields = ("source", "kind", "title", "captured_at", "added_by", "created_at")
@@ -54,6 +60,7 @@ class IncidentAdmin(SimpleHistoryAdmin):
 
 @admin.register(Organization)
 class OrganizationAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
     # An empty team means shared by every team; a private organisation's slug keeps its random
     # tail, so that its address says nothing about other teams' organisations.
     list_display = ("name", "slug", "team", "industry")
@@ -75,6 +82,7 @@ class FactorAdmin(admin.ModelAdmin):
 
 @admin.register(Source)
 class SourceAdmin(admin.ModelAdmin):
+    formfield_overrides = HTTPS_URLS
     # Titles and kinds are each incident's (IncidentSource), so none is shown for the link.
     list_display = ("url", "platform", "created_at")
     search_fields = ("url",)
@@ -83,6 +91,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 @admin.register(IncidentSource)
 class IncidentSourceAdmin(SimpleHistoryAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ("source", "incident", "kind", "title", "added_by", "created_at")
     list_filter = ("kind",)
     search_fields = ("source__url", "title", "incident__title")
@@ -92,5 +101,6 @@ class IncidentSourceAdmin(SimpleHistoryAdmin):
 
 @admin.register(TimelineEvent)
 class TimelineEventAdmin(SimpleHistoryAdmin):
+    formfield_overrides = HTTPS_URLS
     list_display = ("incident", "at", "kind", "text")
     list_select_related = ("incident",)

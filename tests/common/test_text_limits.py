@@ -134,3 +134,15 @@ def test_the_incident_page_renders_its_summary_once_across_views(member_client, 
         for _ in range(3):
             assert "<em>Once</em>" in member_client.get(url).content.decode()
     assert render.call_count == 1
+
+
+def test_markdown_renders_when_the_cache_is_unreachable(settings, member_client, team):
+    # Nothing listens on port 1: every cache call fails the way a Redis outage does.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                   "LOCATION": "redis://127.0.0.1:1/0"}}
+    assert markdown.render_markdown("*Still* here") == "<p><em>Still</em> here</p>\n"
+    incident = IncidentFactory(team=team, summary="**Outage-proof** summary")
+    page = member_client.get(
+        reverse("incidents:incident-detail", kwargs={"public_id": incident.public_id}))
+    assert page.status_code == 200
+    assert "<strong>Outage-proof</strong> summary" in page.content.decode()
