@@ -53,6 +53,11 @@ class UserManager(BaseUserManager):
 
     use_in_migrations = True
 
+    def get_by_natural_key(self, email):
+        # Addresses are stored lower-cased: "Maya@Example.com " signs in as maya@example.com
+        # (sign-in throttling counts the same spelling, accounts.throttling.login_username).
+        return self.get(email=str(email).strip().lower())
+
     def _create_user(self, email, password, **extra):
         if not email:
             raise ValueError("An email address is required.")

@@ -49,6 +49,13 @@ def test_login_with_email_and_password_goes_to_the_incident_list(client, member)
     assert client.get(response.url).context["user"] == member
 
 
+def test_login_takes_the_address_in_any_case_and_with_stray_spaces(client, member):
+    response = client.post(reverse("accounts:login"),
+                           {"username": " Member@Example.COM ", "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get(response.url).context["user"] == member
+
+
 def test_login_follows_a_safe_next_and_ignores_another_site(client, member):
     data = {"username": "member@example.com", "password": PASSWORD}
     response = client.post(reverse("accounts:login"), {**data, "next": "/library/"})
