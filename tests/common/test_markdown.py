@@ -5,6 +5,7 @@ from html.parser import HTMLParser
 import pytest
 from django.utils.safestring import SafeString
 
+from common import markdown
 from common.markdown import render_markdown
 
 
@@ -118,3 +119,18 @@ def test_empty_text_renders_nothing(text):
 
 def test_result_is_safe_for_templates():
     assert isinstance(render_markdown("*x*"), SafeString)
+
+
+def test_bracket_heavy_text_shows_its_brackets_as_typed():
+    # Past LINK_BRACKETS_MAX brackets the parser's look-ahead would cost the square of the
+    # length; the text is shown literally instead, links included.
+    text = "[a](https://example.com) " + "![" * (markdown.LINK_BRACKETS_MAX + 1)
+    html = markdown.render_markdown(text)
+    assert "<a " not in html
+    assert html.startswith("<p>[a](https://example.com) ![![")
+    assert html.count("[") == markdown.LINK_BRACKETS_MAX + 2
+
+
+def test_text_with_links_below_the_bracket_limit_keeps_them():
+    text = "[a](https://example.com) " + "[" * (markdown.LINK_BRACKETS_MAX - 1)
+    assert '<a href="https://example.com"' in markdown.render_markdown(text)
