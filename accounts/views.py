@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -124,9 +124,11 @@ def team_switch(request: HttpRequest) -> HttpResponse:
         raise Http404("You are not a member of that team.")
     messages.info(request, f"You are now working in {membership.team.name}.")
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        target = reverse_lazy("incidents:incident-list")
-    return redirect(target)
+    # Only a path of this site: redirect() would read a bare word as a view name.
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}):
+        target = reverse("incidents:incident-list")
+    return HttpResponseRedirect(target)
 
 
 def _managed_team(request: HttpRequest, slug: str):

@@ -30,6 +30,13 @@ def today_in(tz_name: str | None = None) -> dt.date:
     return timezone.localdate(timezone=tz)
 
 
+def incident_today(team_tz: str | None, person_tz: str | None = None) -> dt.date:
+    """The latest "today" for a failure's date: the team's, or the person's logging it when
+    theirs is already later (someone working from Kiritimati logs what happened on their
+    today, which may be tomorrow in London)."""
+    return max(today_in(team_tz), today_in(person_tz))
+
+
 def latest_planned_date(today: dt.date) -> dt.date:
     """Ten years from today (28 February when today is 29 February)."""
     try:
@@ -53,7 +60,9 @@ def past_datetime_error(value: dt.datetime, *, now: dt.datetime | None = None) -
     Compared as aware datetimes, never converted: converting year 1 across time zones can
     overflow.
     """
-    if value < EARLIEST_DATETIME:
+    # Before 1990 everywhere, or before 1990 in the zone it was typed in (a zone's offset
+    # then may differ from today's: Kiritimati was UTC-10 until 1995).
+    if value < EARLIEST_DATETIME or value.date() < EARLIEST_DATE:
         return TOO_EARLY
     if value > (now or timezone.now()):
         return TIME_IN_FUTURE

@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import Team
-from common.dates import clean_past_date, clean_past_datetime, today_in
+from common.dates import clean_past_date, clean_past_datetime, incident_today
 from common.text import LONG_TEXT_MAX, limit_length
 
 from .models import (
@@ -44,7 +44,9 @@ class CauseChoiceField(forms.ModelChoiceField):
 
 
 def _team_today(team: Team | None):
-    return today_in(team.timezone if team else None)
+    """The latest today a failure may have happened: the team's, or the person's (the active
+    time zone) when later, as the services decide."""
+    return incident_today(team.timezone if team else None)
 
 
 def default_visibility(origin: str | None) -> str:

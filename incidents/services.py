@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from accounts.models import Membership, Role, Team, User
-from common.dates import check_past_dates, check_past_datetimes, today_in
+from common.dates import check_past_dates, check_past_datetimes, incident_today
 from common.text import LONG_TEXT_MAX, check_lengths
 
 from .links import normalize_link
@@ -196,12 +196,12 @@ def organization_resolve(*, name: str, team: Team, visibility: str) -> Organizat
                                            "else; please try again."})
 
 
-def _validate_dates(incident: Incident, fields) -> None:
+def _validate_dates(incident: Incident, fields, user: User) -> None:
     """Refuse dates of what happened outside common.dates' range; "today" is the team's
-    today (a team in Sydney may log tomorrow's UTC date)."""
+    today, or the acting person's when later (a team in Sydney may log tomorrow's UTC date)."""
     values = {name: getattr(incident, name) for name in fields}
     if "occurred_on" in values:
-        check_past_dates(today=today_in(incident.team.timezone),
+        check_past_dates(today=incident_today(incident.team.timezone, user.timezone),
                          occurred_on=values.pop("occurred_on"))
     check_past_datetimes(**values)
 
@@ -230,7 +230,7 @@ def incident_create(
         existing = Incident.objects.filter(team=team, idempotency_key=idempotency_key).first()
         if existing:
             return existing, False
-    check_past_dates(today=today_in(team.timezone), occurred_on=occurred_on)
+    check_past_dates(today=incident_today(team.timezone, user.timezone), occurred_on=occurred_on)
     check_lengths(summary=(summary, LONG_TEXT_MAX))
     if visibility is None:
         # Own failures stay private by default; other organisations' are shared.
@@ -319,7 +319,7 @@ def incident_update(*, user: User, incident: Incident, data: dict[str, Any]) -> 
         incident.context = sorted(set(data["context"]))
     check_lengths(summary=(incident.summary, LONG_TEXT_MAX))
     _validate_dates(incident, [name for name in ("occurred_on", "detected_at", "resolved_at")
-                               if name in data])
+                               if name in data], user)
     incident.response_score = response_score(
         {move: getattr(incident, move) for move in RESPONSE_MOVES}
     )

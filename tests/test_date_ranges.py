@@ -5,6 +5,8 @@ PostgreSQL's driver cannot read back: /incidents/ and /library/ then answered 50
 team. Run this module with DATABASE_URL=postgres://… too: that is where it broke.
 """
 
+import uuid
+import zoneinfo
 from datetime import UTC, date, datetime, timedelta
 from html import escape
 
@@ -20,6 +22,7 @@ from common.dates import (
     TOO_EARLY,
     TOO_FAR_AHEAD,
     latest_planned_date,
+    past_datetime_error,
 )
 from incidents.models import Incident
 from incidents.services import incident_create, incident_update, timeline_event_add
@@ -132,6 +135,21 @@ def test_log_form_refuses_year_one_beside_the_date(kiri_client, team):
     assert not Incident.objects.exists()
 
 
+def test_someone_ahead_of_the_team_logs_what_happened_on_their_own_today(kiri_client, team):
+    # 12:00 UTC on 10 November: 11 November in Kiritimati, still the 10th for the team (UTC).
+    page = kiri_client.get(reverse("incidents:incident-create"))
+    assert page.context["form"]["occurred_on"].value() == date(2026, 11, 11)
+    data = {"team": team.pk, "title": "Happened on my today", "organization": "Acme",
+            "platform": "twitter", "occurred_on": "2026-11-11", "primary_cause": cause().slug,
+            "origin": "own", "idempotency_key": "5b0a4a3e-0000-4000-8000-000000000002"}
+    response = kiri_client.post(reverse("incidents:incident-create"), data)
+    assert response.status_code == 302
+    assert Incident.objects.get().occurred_on == date(2026, 11, 11)
+    response = kiri_client.post(reverse("incidents:incident-create"), {
+        **data, "occurred_on": "2026-11-12", "idempotency_key": uuid.uuid4()})
+    assert response.context["form"].errors["occurred_on"] == [DATE_IN_FUTURE]
+
+
 @pytest.mark.parametrize(("value", "message"), [
     ("0001-01-01", TOO_EARLY),
     ("2036-11-11", TOO_FAR_AHEAD),
@@ -231,3 +249,10 @@ def test_action_item_services_refuse_due_dates_out_of_range(member, team):
 
 def test_ten_years_from_a_leap_day_is_the_28th_of_february():
     assert latest_planned_date(date(2028, 2, 29)) == date(2038, 2, 28)
+
+
+def test_a_moment_before_1990_where_it_was_typed_is_refused_whatever_that_zones_offset():
+    # Kiritimati was UTC-10:40 until 1995: its 31 December 1989 is already 1990 at UTC+14.
+    kiritimati = zoneinfo.ZoneInfo("Pacific/Kiritimati")
+    assert past_datetime_error(datetime(1989, 12, 31, 0, 0, tzinfo=kiritimati)) == TOO_EARLY
+    assert past_datetime_error(datetime(1990, 1, 1, 0, 0, tzinfo=kiritimati)) is None

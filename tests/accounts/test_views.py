@@ -429,6 +429,15 @@ def test_team_switch_ignores_a_next_on_another_site(client, two_team_member):
     assert response.url == reverse("incidents:incident-list")
 
 
+@pytest.mark.parametrize("target", ["incidents", "login", "-5", "0001-01-01", "//evil.example/"])
+def test_team_switch_sends_a_next_that_is_no_path_of_this_site_to_the_incident_list(
+        client, two_team_member, target):
+    client.force_login(two_team_member)
+    response = client.post(reverse("accounts:team-switch"), {"team": "elsewhere", "next": target})
+    assert response.status_code == 302
+    assert response.url == reverse("incidents:incident-list")
+
+
 def test_team_switch_needs_a_post(client, two_team_member):
     client.force_login(two_team_member)
     assert client.get(reverse("accounts:team-switch")).status_code == 405
