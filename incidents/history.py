@@ -9,9 +9,11 @@ people.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import Membership
 
@@ -67,6 +69,11 @@ def display_value(value) -> str:
         return "—"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, datetime):
+        # As the page shows times: in the reader's time zone (the active one).
+        return date_format(timezone.localtime(value), "j M Y, H:i")
+    if isinstance(value, date):
+        return date_format(value, "j M Y")
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     return str(value)

@@ -341,7 +341,7 @@ class Incident(PublicModel):
     actor = models.CharField("who posted it", max_length=12, choices=Actor.choices,
                              default=Actor.UNKNOWN)
     acknowledged = models.BooleanField(default=False)
-    apologized = models.BooleanField(default=False)
+    apologized = models.BooleanField("apologised", default=False)
     explained_fix = models.BooleanField("explained the fix", default=False)
     asked_for_help = models.BooleanField(default=False)
     deleted_silently = models.BooleanField(default=False)

@@ -165,6 +165,23 @@ def test_history_is_shown_in_the_readers_time_zone(client, team):
     assert '2 Nov 2026, 05:30</time>' in fragment
 
 
+def test_changed_times_in_history_are_shown_in_the_readers_time_zone_with_page_labels(
+        client, team):
+    reader = UserFactory(email="tokyo2@comms.example", timezone="Asia/Tokyo")
+    MembershipFactory(user=reader, team=team, role=Role.MEMBER)
+    incident, _ = incident_create(
+        user=reader, team=team, title="Late reply", organization_name="Acme",
+        platform="twitter", occurred_on=date(2026, 10, 1), primary_cause=cause())
+    incident_update(user=reader, incident=incident, data={
+        "resolved_at": datetime(2026, 10, 2, 15, 0, tzinfo=UTC), "apologized": True})
+    client.force_login(reader)
+    html = history_html(client, incident)
+    assert "<ins>3 Oct 2026, 00:00</ins>" in html
+    assert "+00:00" not in html
+    assert "Apologised:" in html
+    assert "Apologized" not in html
+
+
 # Sources belong to each incident: one link, each team's own words about it.
 
 
