@@ -63,7 +63,7 @@ class IncidentLogForm(forms.Form):
     organization = forms.CharField(
         label="Organisation", max_length=200,
         help_text="Pick a known organisation or type a new name.",
-        widget=forms.TextInput(attrs={"list": "organization-options", "autocomplete": "off"}),
+        widget=forms.TextInput(attrs={"list": "organization-options"}),
     )
     link = HttpURLField(label="Link", required=False,
                         help_text="The post, a screenshot or an article about it.")
@@ -124,7 +124,7 @@ class IncidentEditForm(forms.ModelForm):
 
     organization_name = forms.CharField(
         label="Organisation", max_length=200,
-        widget=forms.TextInput(attrs={"list": "organization-options", "autocomplete": "off"}))
+        widget=forms.TextInput(attrs={"list": "organization-options"}))
     primary_cause = CauseChoiceField(queryset=RootCause.objects.all(), to_field_name="slug")
     contributing_causes = forms.ModelMultipleChoiceField(
         queryset=RootCause.objects.all(), to_field_name="slug", required=False,

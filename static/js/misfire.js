@@ -35,6 +35,14 @@
     }
   });
 
+  // Clicking the answer already chosen is an answer too, though it changes nothing.
+  document.addEventListener("click", function (event) {
+    var field = event.target;
+    if (field.name === "visibility" && field.form && event.isTrusted) {
+      field.form.dataset.visibilityTouched = "1";
+    }
+  });
+
   // A form sends once: a second click while the first is on its way does nothing
   // (the server also refuses the duplicate, through the form's one-time key).
   document.addEventListener("submit", function (event) {

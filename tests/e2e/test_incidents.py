@@ -109,6 +109,15 @@ def test_an_external_incident_is_kept_to_the_team_when_the_form_says_so(manager_
         "external", "team", "medium")
 
 
+def test_clicking_the_sharing_answer_already_chosen_keeps_it_when_the_origin_changes(
+        manager_page, team):
+    page = manager_page
+    page.goto("/incidents/log/")
+    page.get_by_role("radio", name="No, only my team").click()  # already chosen: no change
+    page.get_by_role("radio", name="Another organisation's").check()
+    expect(page.get_by_role("radio", name="No, only my team")).to_be_checked()
+
+
 def test_back_then_save_again_warns_instead_of_logging_twice(manager_page, team, shots_dir):
     page = manager_page
     page.goto("/incidents/log/")
@@ -121,13 +130,11 @@ def test_back_then_save_again_warns_instead_of_logging_twice(manager_page, team,
 
     page.go_back()
     expect(page.get_by_role("heading", level=1)).to_have_text("Log an incident")
-    # Chromium brings the page back with most of what was typed (not the organisation,
-    # whose field turns autocomplete off): people fill in what is missing and save again.
+    # Chromium brings the page back with what was typed, the organisation included.
     for field, value in (("Title", "Flash sale post during the flood"),
                          ("Organisation", "Umbrella Mart"),
                          ("Link", "https://x.com/umbrella/status/77")):
-        if not page.get_by_label(label(field)).input_value():
-            page.get_by_label(label(field)).fill(value)
+        expect(page.get_by_label(label(field))).to_have_value(value)
     page.get_by_role("button", name="Log incident").click()
 
     page.wait_for_load_state("load")

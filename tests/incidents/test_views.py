@@ -1183,3 +1183,17 @@ def test_cause_codes_never_appear_without_the_cause_name(member_client, member, 
         for code in re.findall(r"\bC\d\d\b", html):
             assert re.search(rf"\b{code} {re.escape(escape(names[code]))}", html), code
     assert "Defensive or hostile response" in pages[0]
+
+
+def test_another_teams_own_failure_is_labelled_as_theirs_not_ours(
+        member_client, team, other_team, outsider):
+    theirs = IncidentFactory(team=other_team, created_by=outsider, visibility="library",
+                             origin="own", title="Their own shared slip")
+    ours = IncidentFactory(team=team, origin="own", title="Our own slip")
+    listed = member_client.get(reverse("incidents:incident-list")).content.decode()
+    assert '<span class="tag own">Elsewhere\'s own</span>' in listed
+    assert '<span class="tag own">own</span>' in listed
+    page = member_client.get(theirs.get_absolute_url()).content.decode()
+    assert "Elsewhere's own</span>" in page
+    assert ">Our own</span>" not in page
+    assert ">Our own</span>" in member_client.get(ours.get_absolute_url()).content.decode()
