@@ -35,7 +35,8 @@ class TeamAdminForm(forms.ModelForm):
             raise forms.ValidationError("A team name needs at least one letter or digit.")
         if Team.objects.filter(name_key=key).exclude(pk=self.instance.pk).exists():
             raise forms.ValidationError("Another team already uses this name, or one that "
-                                        "differs only in capitals, spaces or punctuation.")
+                                        "differs only in capitals, spaces, punctuation or "
+                                        "look-alike letters.")
         return name
 
 

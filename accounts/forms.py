@@ -31,7 +31,7 @@ class TeamSettingsForm(forms.ModelForm):
         fields = ["name", "timezone", "digest_weekday", "digest_hour"]
         labels = {"digest_weekday": "Digest day", "digest_hour": "Digest hour"}
         help_texts = {"name": "Unique across Misfire: no other team may use it, whatever its "
-                              "capitals, spaces or punctuation."}
+                              "capitals, spaces, punctuation or look-alike letters."}
 
 
 class ProfileForm(forms.ModelForm):

@@ -15,10 +15,20 @@ def validate_timezone(value: str) -> None:
         raise ValidationError(f"“{value}” is not a known time zone, e.g. Europe/London.")
 
 
+# Greek and Cyrillic letters drawn like Latin ones ("Εlsewhere" with a Greek capital epsilon
+# reads as "Elsewhere"), by case, since a capital and its small letter may look different.
+LOOK_ALIKES = str.maketrans(
+    "ΑΒΕΖΗΙΚΜΝΟΡΤΥΧαικνορυχγ" "АВЕКМНОРСТХУЅІЈаекорсхуѕіјһԁԛԝ",
+    "ABEZHIKMNOPTYXaiknopuxy" "ABEKMHOPCTXYSIJaekopcxysijhdqw",
+)
+
+
 def team_name_key(name: str) -> str:
-    """The form of a team name that two teams may not share: case, accents, spaces and
-    punctuation are ignored, so "Comms", "comms" and "C.O.M.M.S" are one name."""
-    folded = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", name).casefold())
+    """The form of a team name that two teams may not share: case, accents, spaces,
+    punctuation and look-alike letters of other alphabets are ignored, so "Comms", "comms",
+    "C.O.M.M.S" and "Соmms" (Cyrillic С and о) are one name."""
+    name = unicodedata.normalize("NFKC", name).translate(LOOK_ALIKES)
+    folded = unicodedata.normalize("NFKD", name.casefold())
     return "".join(char for char in folded if char.isalnum())
 
 

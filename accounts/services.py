@@ -288,7 +288,7 @@ def membership_remove(*, actor: User, membership: Membership) -> None:
 
 
 NAME_TAKEN = ("Another team already uses this name, or one that differs only in capitals, "
-              "spaces or punctuation. Choose a name of your own.")
+              "spaces, punctuation or look-alike letters. Choose a name of your own.")
 
 
 @transaction.atomic

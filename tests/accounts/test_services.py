@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import Invitation, Membership, Role, Team, User, invitation_token_hash
 from accounts.services import (
     INVITATIONS_PER_TEAM_PER_DAY,
+    NAME_TAKEN,
     invitation_accept,
     invitation_accept_with_new_account,
     invitation_create,
@@ -467,9 +468,7 @@ def test_a_team_cannot_take_a_look_alike_of_another_teams_name(team, manager, ot
     with pytest.raises(ValidationError) as excinfo:
         team_update_settings(actor=manager, team=team, name=name, timezone="UTC",
                              digest_weekday=0, digest_hour=9)
-    assert excinfo.value.message_dict == {"name": [
-        "Another team already uses this name, or one that differs only in capitals, spaces or "
-        "punctuation. Choose a name of your own."]}
+    assert excinfo.value.message_dict == {"name": [NAME_TAKEN]}
     team.refresh_from_db()
     assert team.name == "Comms"
 

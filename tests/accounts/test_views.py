@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Invitation, Membership, Role, User
-from accounts.services import invitation_create
+from accounts.services import NAME_TAKEN, invitation_create
 from tests.conftest import PASSWORD
 from tests.factories import (
     IncidentFactory,
@@ -635,9 +635,19 @@ def test_team_settings_refuse_another_teams_name_beside_the_field(manager_client
         "action": "settings", "name": "E.L.S.E where", "timezone": "UTC",
         "digest_weekday": 0, "digest_hour": 9})
     assert response.status_code == 422
-    assert field_error("name", "Another team already uses this name, or one that differs only "
-                               "in capitals, spaces or punctuation. Choose a name of your own."
-                       ) in response.content.decode()
+    assert field_error("name", NAME_TAKEN) in response.content.decode()
+    team.refresh_from_db()
+    assert team.name == "Comms"
+
+
+@pytest.mark.parametrize("look_alike", ["\u0395lsewhere", "Elsewh\u0435re", "\u0415LSEWHERE"])
+def test_team_settings_refuse_another_teams_name_in_look_alike_letters(
+        manager_client, team, other_team, look_alike):
+    # Greek capital epsilon, Cyrillic small ie, Cyrillic capital ie.
+    response = manager_client.post(settings_url(team), {
+        "action": "settings", "name": look_alike, "timezone": "UTC",
+        "digest_weekday": 0, "digest_hour": 9})
+    assert response.status_code == 422
     team.refresh_from_db()
     assert team.name == "Comms"
 

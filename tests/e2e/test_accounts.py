@@ -8,6 +8,7 @@ from django.core import mail
 from playwright.sync_api import Page, expect
 
 from accounts.models import Membership, Role, User
+from accounts.services import NAME_TAKEN
 
 from .test_incidents import label
 
@@ -104,9 +105,7 @@ def test_a_look_alike_team_name_is_refused_beside_the_field(manager_page, team, 
     page.get_by_label(label("Name")).fill("E.L.S.E where")
     page.get_by_role("button", name="Save settings").click()
 
-    expect(page.locator("#id_name_error")).to_have_text(
-        "Another team already uses this name, or one that differs only in capitals, spaces or "
-        "punctuation. Choose a name of your own.")
+    expect(page.locator("#id_name_error")).to_have_text(NAME_TAKEN)
     expect(page.get_by_label(label("Name"))).to_have_value("E.L.S.E where")
     team.refresh_from_db()
     assert team.name == "Comms"
