@@ -133,6 +133,7 @@ INCIDENT_ACTIONS = [
     # (label, method, url builder, data builder, read-only?, status on success,
     #  the change a successful write leaves, or None when there is nothing to see)
     ("incident-detail", "get", incident_url("incident-detail"), no_data, True, 200, None),
+    ("incident-history", "get", incident_url("incident-history"), no_data, True, 200, None),
     ("incident-update-page", "get", incident_url("incident-update"), no_data, False, 200, None),
     ("incident-update", "post", incident_url("incident-update"), edit_data, False, 302, edited),
     ("incident-archive", "post", incident_url("incident-archive"), no_data, False, 302,

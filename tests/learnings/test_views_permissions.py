@@ -199,6 +199,8 @@ LEARNING_ACTIONS = [
     # (label, method, url builder, data builder, read-only?, status on success,
     #  the change a successful write leaves or None, what to set up before the request)
     ("learning-detail", "get", learning_url("learning-detail"), no_data, True, 200, None, None),
+    ("learning-history", "get", learning_url("learning-history"), no_data, True, 200, None,
+     None),
     ("learning-update-page", "get", learning_url("learning-update"), no_data, False, 200, None,
      None),
     ("learning-update", "post", learning_url("learning-update"), edit_data, False, 302, edited,
