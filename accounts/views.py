@@ -202,34 +202,36 @@ def _invitation(team, invitation_id: int) -> Invitation:
     return invitation
 
 
-@login_required
-@require_POST
-def invitation_resend(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+def _change_invitation(request: HttpRequest, slug: str, invitation_id: int, service,
+                       done: str) -> HttpResponse:
+    """Apply one service to a pending invitation of a team the user manages; back to the
+    team settings with the outcome (done names the address as {email})."""
     team, _ = _managed_team(request, slug)
     invitation = _invitation(team, invitation_id)
     try:
-        services.invitation_resend(actor=request.user, invitation=invitation)
+        service(actor=request.user, invitation=invitation)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, f"The invitation to {invitation.email} has been sent again "
-                                  "with a new link; the earlier link no longer works.")
+        messages.success(request, done.format(email=invitation.email))
     return redirect("accounts:team-settings", slug=team.slug)
+
+
+@login_required
+@require_POST
+def invitation_resend(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+    return _change_invitation(
+        request, slug, invitation_id, services.invitation_resend,
+        "The invitation to {email} has been sent again with a new link; the earlier link no "
+        "longer works.")
 
 
 @login_required
 @require_POST
 def invitation_revoke(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
-    team, _ = _managed_team(request, slug)
-    invitation = _invitation(team, invitation_id)
-    try:
-        services.invitation_revoke(actor=request.user, invitation=invitation)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, f"The invitation to {invitation.email} was revoked; its link "
-                                  "no longer works.")
-    return redirect("accounts:team-settings", slug=team.slug)
+    return _change_invitation(
+        request, slug, invitation_id, services.invitation_revoke,
+        "The invitation to {email} was revoked; its link no longer works.")
 
 
 def _member(team, membership_id: int) -> Membership:
