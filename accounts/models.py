@@ -1,5 +1,6 @@
 """People, teams and who belongs where."""
 
+import datetime as dt
 import hashlib
 import unicodedata
 import zoneinfo
@@ -8,6 +9,8 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone as django_timezone
+
+from common.dates import today_in
 
 
 def validate_timezone(value: str) -> None:
@@ -128,9 +131,17 @@ class Weekday(models.IntegerChoices):
 
 class TeamQuerySet(models.QuerySet):
     def for_user(self, user) -> "TeamQuerySet":
+        """The teams this person belongs to, in any role."""
         if not user.is_authenticated:
             return self.none()
-        return self.filter(memberships__user=user)
+        return self.filter(pk__in=Membership.objects.filter(user=user).values("team_id"))
+
+    def writable_by(self, user) -> "TeamQuerySet":
+        """The teams where this person may write (Membership.can_write)."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(pk__in=Membership.objects.filter(user=user).writers()
+                           .values("team_id"))
 
 
 class Team(models.Model):
@@ -157,6 +168,11 @@ class Team(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def today(self) -> dt.date:
+        """Today's date where the team works: the one "today" of due dates, overdue actions,
+        review dates and the team's periods."""
+        return today_in(self.timezone)
+
 
 class Role(models.TextChoices):
     VIEWER = "viewer", "Viewer"
@@ -164,14 +180,25 @@ class Role(models.TextChoices):
     MANAGER = "manager", "Manager"
 
 
+class MembershipQuerySet(models.QuerySet):
+    def writers(self) -> "MembershipQuerySet":
+        """Memberships that may write (Membership.can_write, in SQL)."""
+        return self.filter(role__in=Membership.WRITE_ROLES)
+
+
 class Membership(models.Model):
     """A user's place in a team, with the role that decides what they may do there."""
+
+    # The one definition of "may write": viewers read; members and managers write.
+    WRITE_ROLES = (Role.MEMBER, Role.MANAGER)
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     receives_digest = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=django_timezone.now, editable=False)
+
+    objects = MembershipQuerySet.as_manager()
 
     class Meta:
         ordering = ["team__name", "user__email"]
@@ -184,7 +211,7 @@ class Membership(models.Model):
 
     @property
     def can_write(self) -> bool:
-        return self.role in (Role.MEMBER, Role.MANAGER)
+        return self.role in self.WRITE_ROLES
 
     @property
     def can_manage(self) -> bool:

@@ -127,3 +127,14 @@ def bounded_date(value: dt.date | None) -> dt.date | None:
     if value is None or not EARLIEST_DATE <= value <= latest_planned_date(today_in("UTC")):
         return None
     return value
+
+
+# The periods lists, dashboards and the digest offer: the N days ending today, today included.
+PERIOD_DAYS = {"30d": 30, "90d": 90, "12m": 365}
+PERIOD_CHOICES = [("30d", "Last 30 days"), ("90d", "Last 90 days"), ("12m", "Last 12 months")]
+
+
+def period_range(period: str, *, today: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last day of a named period ending `today`, both included: "30d" on
+    22 November is 24 October to 22 November. KeyError for an unknown name."""
+    return today - dt.timedelta(days=PERIOD_DAYS[period] - 1), today

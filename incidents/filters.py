@@ -1,14 +1,9 @@
 """The incident list's filters, shared by the browser list and (later) the API."""
 
-from datetime import date, timedelta
-from typing import NamedTuple
-
 import django_filters
-from django import forms
 from django.db.models import Q
-from django.http import HttpRequest
-from django.utils import timezone
-from django.utils.formats import date_format
+
+from common.filters import DATE_INPUT, DateRangeFilterForm, PeriodFilter
 
 from .models import (
     Incident,
@@ -23,8 +18,6 @@ from .models import (
 )
 from .selectors import incident_search, organization_choices
 
-DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-PERIODS = {"30d": timedelta(days=30), "90d": timedelta(days=90), "12m": timedelta(days=365)}
 ORDERINGS = {
     "-occurred_on": ("-occurred_on", "-created_at"),
     "occurred_on": ("occurred_on", "created_at"),
@@ -35,70 +28,8 @@ ORDERINGS = {
 }
 
 
-class DateRangeFilterForm(forms.Form):
-    """A filter form whose From date may not come after its To date.
-
-    Such a range would match nothing and look like an empty list: the form says so beside
-    From instead, and neither bound applies until the range makes sense.
-    """
-
-    date_range: tuple[str, str]
-
-    def clean(self):
-        cleaned = super().clean()
-        start_name, end_name = self.date_range
-        start, end = cleaned.get(start_name), cleaned.get(end_name)
-        if start and end and start > end:
-            self.add_error(start_name, "From must be on or before To.")
-            cleaned.pop(end_name, None)
-        return cleaned
-
-
 class IncidentFilterForm(DateRangeFilterForm):
     date_range = ("occurred_after", "occurred_before")
-
-
-class FilterChip(NamedTuple):
-    """One filter in force, as a list shows it: "Cause: Insensitive timing ×"."""
-
-    text: str
-    remove_url: str
-
-
-# Not filters but the order of the list: no chip.
-NOT_FILTERS = ("sort", "page")
-
-
-def _value_text(field: forms.Field, value) -> str:
-    if isinstance(value, date):
-        return date_format(value, "j M Y")
-    if isinstance(field, forms.ModelChoiceField):
-        return str(value)
-    if isinstance(field, forms.ChoiceField):
-        return str(dict(field.choices).get(value, value))
-    return f"“{value}”"
-
-
-def active_filter_chips(filterset: django_filters.FilterSet,
-                        request: HttpRequest) -> list[FilterChip]:
-    """Every filter that shapes the list, including ones the form does not show (a link may
-    set any of them), each with the address of the same list without it."""
-    form = filterset.form
-    form.is_valid()
-    chips = []
-    for name, field in form.fields.items():
-        value = form.cleaned_data.get(name)
-        if name in NOT_FILTERS or value in (None, "", [], ()):
-            continue
-        label, text = str(field.label or name), _value_text(field, value)
-        # "Archived only" says it all; "Archived: Archived only" would stutter.
-        chip = text if text.lower().startswith(label.lower()) else f"{label}: {text}"
-        params = request.GET.copy()
-        for key in (name, "page"):
-            params.pop(key, None)
-        query = params.urlencode()
-        chips.append(FilterChip(chip, f"{request.path}?{query}" if query else request.path))
-    return chips
 
 
 class IncidentFilter(django_filters.FilterSet):
@@ -122,10 +53,7 @@ class IncidentFilter(django_filters.FilterSet):
         queryset=Organization.objects.all(), to_field_name="slug", label="Organisation",
         empty_label="Any organisation",
     )
-    period = django_filters.ChoiceFilter(
-        choices=[("30d", "Last 30 days"), ("90d", "Last 90 days"), ("12m", "Last 12 months")],
-        method="filter_period", empty_label="Any time", label="Period",
-    )
+    period = PeriodFilter(lookup="occurred_on", label="Period")
     occurred_after = django_filters.DateFilter(field_name="occurred_on", lookup_expr="gte",
                                                label="From", widget=DATE_INPUT)
     occurred_before = django_filters.DateFilter(field_name="occurred_on", lookup_expr="lte",
@@ -164,10 +92,6 @@ class IncidentFilter(django_filters.FilterSet):
             rootcause=value
         ).values("incident_id")
         return queryset.filter(Q(primary_cause=value) | Q(pk__in=contributing))
-
-    def filter_period(self, queryset, name, value):
-        since = timezone.localdate() - PERIODS[value]
-        return queryset.filter(occurred_on__gte=since)
 
     def filter_archived(self, queryset, name, value):
         return queryset  # applied in filter_queryset: active incidents unless asked

@@ -43,9 +43,8 @@ class CauseChoiceField(forms.ModelChoiceField):
         return f"{obj.name} — {obj.description}"
 
 
-def _team_today(team: Team | None):
-    """The latest today a failure may have happened: the team's, or the person's (the active
-    time zone) when later, as the services decide."""
+def _latest_today(team: Team | None):
+    # As the services decide: the team's today, or the person's (the active zone) when later.
     return incident_today(team.timezone if team else None)
 
 
@@ -103,7 +102,7 @@ class IncidentLogForm(forms.Form):
 
     def clean_occurred_on(self):
         return clean_past_date(self.cleaned_data["occurred_on"],
-                               today=_team_today(self.cleaned_data.get("team")))
+                               today=_latest_today(self.cleaned_data.get("team")))
 
     def clean(self):
         cleaned = super().clean()
@@ -180,8 +179,8 @@ class IncidentEditForm(forms.ModelForm):
                 Q(is_active=True) | Q(pk__in=[f.pk for f in factors]))
 
     def clean_occurred_on(self):
-        return clean_past_date(self.cleaned_data["occurred_on"],
-                               today=_team_today(self.instance.team if self.instance.pk else None))
+        team = self.instance.team if self.instance.pk else None
+        return clean_past_date(self.cleaned_data["occurred_on"], today=_latest_today(team))
 
     def clean_detected_at(self):
         return clean_past_datetime(self.cleaned_data["detected_at"])

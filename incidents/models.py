@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from accounts.tenancy import TeamOwnedQuerySet, Tenancy
 from common.models import PublicModel
 
 # What full-text search reads. Migration 0001 builds a GIN index on exactly this expression,
@@ -80,23 +81,10 @@ def fold_spaces(text: str) -> str:
     return " ".join(text.split())
 
 
-class OrganizationQuerySet(models.QuerySet):
-    def for_user(self, user) -> "OrganizationQuerySet":
-        """The door for names: shared organisations, plus the private ones of the user's teams.
-
-        Another team's private organisation is invisible: its name, aliases and slug never
-        reach a picker, a page or a name lookup.
-        """
-        if not user.is_authenticated:
-            return self.none()
-        from accounts.models import Membership
-
-        own_teams = Membership.objects.filter(user=user).values("team_id")
-        return self.filter(Q(team__isnull=True) | Q(team_id__in=own_teams))
-
-    def for_team(self, team) -> "OrganizationQuerySet":
-        """What one team can name: shared organisations and its own private ones."""
-        return self.filter(Q(team__isnull=True) | Q(team=team))
+class OrganizationQuerySet(TeamOwnedQuerySet):
+    """for_user / for_team are the door for names: shared organisations, plus the private
+    ones of the reader's teams. Another team's private organisation is invisible: its name,
+    aliases and slug never reach a picker, a page or a name lookup."""
 
     def shared(self) -> "OrganizationQuerySet":
         return self.filter(team__isnull=True)
@@ -123,6 +111,7 @@ class Organization(models.Model):
     handles = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
+    tenancy = Tenancy(shared=Q(team__isnull=True), is_shared=lambda org: org.team_id is None)
     objects = OrganizationQuerySet.as_manager()
 
     class Meta:
@@ -266,20 +255,9 @@ def response_score(moves: dict[str, bool]) -> int:
     return max(0, min(4, score))
 
 
-class IncidentQuerySet(models.QuerySet):
-    def for_user(self, user) -> "IncidentQuerySet":
-        """The one door: incidents of the user's teams, plus every team's library incidents."""
-        if not user.is_authenticated:
-            return self.none()
-        from accounts.models import Membership
-
-        own_teams = Membership.objects.filter(user=user).values("team_id")
-        return self.filter(Q(team_id__in=own_teams) | Q(visibility=Visibility.LIBRARY))
-
-    def for_team(self, team) -> "IncidentQuerySet":
-        """What one team can read: its own incidents and the library. Team-owned records
-        (learnings) may point only at these, whoever of the team's members is acting."""
-        return self.filter(Q(team=team) | Q(visibility=Visibility.LIBRARY))
+class IncidentQuerySet(TeamOwnedQuerySet):
+    """for_user is the one door: incidents of the user's teams plus every team's library
+    incidents; for_team is what one team can read (learnings may point only at these)."""
 
     def active(self) -> "IncidentQuerySet":
         return self.filter(archived_at__isnull=True)
@@ -360,6 +338,8 @@ class Incident(PublicModel):
     history = HistoricalRecords(m2m_fields=[contributing_causes, factors],
                                 excluded_fields=["idempotency_key"])
 
+    tenancy = Tenancy(shared=Q(visibility=Visibility.LIBRARY),
+                      is_shared=lambda incident: incident.visibility == Visibility.LIBRARY)
     objects = IncidentQuerySet.as_manager()
 
     class Meta:

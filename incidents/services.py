@@ -10,14 +10,16 @@ import uuid
 from datetime import date, datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.text import slugify
 
-from accounts.models import Membership, Role, Team, User
+from accounts.models import Team, User
+from accounts.tenancy import require_writer
 from common.dates import check_past_dates, check_past_datetimes, incident_today
+from common.history import attribute_history
+from common.services import create_once, set_archived
 from common.text import LONG_TEXT_MAX, check_lengths
 
 from .links import normalize_link
@@ -38,34 +40,11 @@ from .models import (
     response_score,
 )
 
-WRITE_ROLES = (Role.MEMBER, Role.MANAGER)
-
 # Fields incident_update may set directly; relations are handled by name below.
 SCALAR_FIELDS = (
     "title", "summary", "platform", "occurred_on", "detected_at", "resolved_at",
     "status", "severity", "actor", "origin", "visibility", *RESPONSE_MOVES,
 )
-
-
-def can_write_team(user: User, team: Team) -> bool:
-    if not user.is_authenticated:
-        return False
-    return Membership.objects.filter(user=user, team=team, role__in=WRITE_ROLES).exists()
-
-
-def require_writer(user: User, team: Team) -> None:
-    if not can_write_team(user, team):
-        raise PermissionDenied("Only members and managers of the team that logged it can "
-                               "change it.")
-
-
-def attribute_history(obj, user: User) -> None:
-    """Name the acting user in the history records this object's next writes leave.
-
-    The request middleware only knows the user inside a web request; services also run from
-    commands and tasks, and always know who is acting.
-    """
-    obj._history_user = user
 
 
 # Slugs say nothing about organisations the reader cannot see. A shared organisation takes
@@ -226,10 +205,21 @@ def incident_create(
     """Log an incident. Returns (incident, created); created is False when the same form
     submission (idempotency_key) already made it."""
     require_writer(user, team)
-    if idempotency_key:
-        existing = Incident.objects.filter(team=team, idempotency_key=idempotency_key).first()
-        if existing:
-            return existing, False
+
+    def create() -> Incident:
+        return _incident_create(user=user, team=team, title=title,
+                                organization_name=organization_name, platform=platform,
+                                occurred_on=occurred_on, primary_cause=primary_cause,
+                                summary=summary, origin=origin, visibility=visibility,
+                                severity=severity, source_url=source_url,
+                                idempotency_key=idempotency_key)
+
+    return create_once(Incident, team=team, idempotency_key=idempotency_key, create=create)
+
+
+def _incident_create(*, user, team, title, organization_name, platform, occurred_on,
+                     primary_cause, summary, origin, visibility, severity, source_url,
+                     idempotency_key) -> Incident:
     check_past_dates(today=incident_today(team.timezone, user.timezone), occurred_on=occurred_on)
     check_lengths(summary=(summary, LONG_TEXT_MAX))
     if visibility is None:
@@ -252,18 +242,10 @@ def incident_create(
     )
     attribute_history(incident, user)
     incident.full_clean(exclude=["idempotency_key"])
-    try:
-        with transaction.atomic():
-            incident.save()
-    except IntegrityError:
-        # A concurrent twin of this submission won the race: hand back its incident.
-        existing = Incident.objects.filter(team=team, idempotency_key=idempotency_key).first()
-        if idempotency_key and existing:
-            return existing, False
-        raise
+    incident.save()
     if source_url:
         _source_attach(incident=incident, user=user, url=source_url, kind=Source.Kind.POST)
-    return incident, True
+    return incident
 
 
 def _state(incident: Incident) -> tuple:
@@ -346,20 +328,14 @@ def incident_update(*, user: User, incident: Incident, data: dict[str, Any]) -> 
 def incident_archive(*, user: User, incident: Incident) -> Incident:
     """Take an incident out of lists and search; nothing is deleted and it can be restored."""
     require_writer(user, incident.team)
-    attribute_history(incident, user)
-    if incident.archived_at is None:
-        incident.archived_at = timezone.now()
-        incident.save(update_fields=["archived_at", "updated_at"])
+    set_archived(incident, user=user, archived=True)
     return incident
 
 
 @transaction.atomic
 def incident_restore(*, user: User, incident: Incident) -> Incident:
     require_writer(user, incident.team)
-    attribute_history(incident, user)
-    if incident.archived_at is not None:
-        incident.archived_at = None
-        incident.save(update_fields=["archived_at", "updated_at"])
+    set_archived(incident, user=user, archived=False)
     return incident
 
 

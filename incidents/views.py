@@ -5,61 +5,32 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.current import current_membership
-from accounts.models import Team
+from accounts.tenancy import can_write, require_writer, writable_teams
+from common.pages import apply_errors, list_page, paginate, section_response
 
 from . import selectors, services
-from .filters import IncidentFilter, active_filter_chips
+from .filters import IncidentFilter
 from .forms import IncidentEditForm, IncidentLogForm, SourceForm, TimelineEventForm
 from .history import incident_history
 from .models import Incident, TimelineEvent, platform_from_url
 
-PAGE_SIZE = 25
-# The event an in-place change sends so that the History section refreshes itself.
-HISTORY_CHANGED = "history-changed"
 # Filters folded under "More filters" on the list pages (open when one of them is set).
 MORE_FILTERS = ("visibility", "severity", "status", "organization", "period", "occurred_after",
                 "occurred_before", "archived")
 
 
-def writable_teams(user):
-    return Team.objects.filter(
-        memberships__user=user, memberships__role__in=services.WRITE_ROLES
-    ).order_by("name")
-
-
-def apply_errors(form, error: ValidationError) -> None:
-    """Put a service's ValidationError beside the fields it names (or above the form)."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
 def _list_page(request: HttpRequest, queryset, template: str, extra: dict) -> HttpResponse:
     # Always bound (an empty query string too) so the default filters and order apply.
     filterset = IncidentFilter(request.GET, queryset=queryset, user=request.user)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {
-        "filter": filterset, "page": page, "filtered": is_filtered(request),
-        "chips": active_filter_chips(filterset, request),
-        "more_filters_set": any(request.GET.get(name) for name in MORE_FILTERS), **extra,
-    }
-    if request.htmx and request.htmx.target == "incident-results":
-        return render(request, "incidents/partials/incident_results.html",
-                      {**context, "oob_errors": True})
-    return render(request, template, context)
-
-
-def is_filtered(request: HttpRequest) -> bool:
-    return any(value for key, value in request.GET.items() if key not in ("page", "sort"))
+    return list_page(request, filterset, template=template,
+                     results_template="incidents/partials/incident_results.html",
+                     results_id="incident-results", more_filters=MORE_FILTERS, extra=extra)
 
 
 @login_required
@@ -158,10 +129,9 @@ def _organization_names(user) -> list[str]:
 
 
 def _detail_context(request: HttpRequest, incident: Incident) -> dict:
-    can_write = services.can_write_team(request.user, incident.team)
     return {
         "incident": incident,
-        "can_write": can_write,
+        "can_write": can_write(request.user, incident.team),
         "source_form": SourceForm(prefix="source"),
         "timeline_form": TimelineEventForm(prefix="timeline"),
     }
@@ -194,7 +164,7 @@ def incident_history_section(request: HttpRequest, public_id) -> HttpResponse:
 
 def _writable_incident(request: HttpRequest, public_id) -> Incident:
     incident = selectors.incident_get(user=request.user, public_id=public_id)
-    services.require_writer(request.user, incident.team)
+    require_writer(request.user, incident.team)
     return incident
 
 
@@ -238,20 +208,11 @@ def incident_restore(request: HttpRequest, public_id) -> HttpResponse:
 
 
 def _section(request, incident_public_id, template, **extra) -> HttpResponse:
-    """Re-render one section of the incident page for htmx (a plain POST goes back to the page).
-
-    Form errors come back with status 200 so that htmx swaps them in beside the fields.
-    """
+    """One section of the incident page again, after a change made in it (see
+    common.pages.section_response); `extra` holds a form sent back with its errors."""
     incident = selectors.incident_get(user=request.user, public_id=incident_public_id)
-    if request.htmx:
-        response = render(request, template, {**_detail_context(request, incident), **extra})
-        if not extra:  # the change was made: the History section fetches it
-            response["HX-Trigger"] = HISTORY_CHANGED
-        return response
-    for form in extra.values():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-    return redirect(incident)
+    return section_response(request, template, {**_detail_context(request, incident), **extra},
+                            back_to=incident, forms=extra.values())
 
 
 @login_required
@@ -311,7 +272,7 @@ def timeline_remove(request: HttpRequest, public_id, event_id: int) -> HttpRespo
 def organization_list(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "")
     organizations = selectors.organization_list(user=request.user, text=text)
-    page = Paginator(organizations, 50).get_page(request.GET.get("page"))
+    page = paginate(request, organizations, per_page=50)
     return render(request, "incidents/organization_list.html", {"page": page, "q": text})
 
 
@@ -320,6 +281,6 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
     organization = selectors.organization_get(user=request.user, slug=slug)
     incidents = selectors.incident_list(user=request.user).filter(organization=organization)
-    page = Paginator(incidents, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(request, incidents)
     return render(request, "incidents/organization_detail.html",
                   {"organization": organization, "page": page})

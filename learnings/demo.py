@@ -19,7 +19,7 @@ from accounts.models import Role, Team, User
 from incidents.models import Incident, Visibility
 
 from . import services
-from .models import ActionItem, ActionKind, Learning, LearningStatus, team_today
+from .models import ActionItem, ActionKind, Learning, LearningStatus
 
 # Library incidents (incidents/data/library-seed.csv), by their exact titles.
 NESTLE = "Nestlé Facebook page deletes comments and mocks critics over palm oil"
@@ -257,7 +257,7 @@ def load_learning_demo(team: Team, people: dict[str, User]) -> LearningDemoResul
     learnings = Learning.objects.filter(team=team).active()
     for status in LearningStatus:
         result.by_status[status.value] = learnings.filter(status=status).count()
-    today = team_today(team)
+    today = team.today()
     result.overdue = (ActionItem.objects.active().open()
                       .filter(learning__in=learnings, due_on__lt=today).count())
     return result
@@ -289,7 +289,7 @@ def _make_learning(team: Team, people: dict[str, User], spec: DemoLearning,
     manager = people[Role.MANAGER]
     incident_ids = [_library_incident(title).public_id for title in spec.library]
     incident_ids += [Incident.objects.get(team=team, title=title).public_id for title in spec.own]
-    review_on = team_today(team) + timedelta(days=spec.review_in) if spec.review_in else None
+    review_on = team.today() + timedelta(days=spec.review_in) if spec.review_in else None
     learning, _ = services.learning_create_from_incidents(
         user=people[spec.owner], team=team, incident_ids=incident_ids, title=spec.title,
         lesson=spec.lesson, practice=spec.practice, owner=people[spec.owner],
@@ -324,7 +324,7 @@ def _make_action_item(team: Team, people: dict[str, User], learning: Learning,
                       action: DemoAction, started: datetime) -> datetime:
     """Make one action item as of its demo dates; returns when it last changed."""
     person = people[action.owner]
-    today = team_today(team)
+    today = team.today()
     due_on = today + timedelta(days=action.due)
     created = _days_ago(action.created)
     if action.done == action.created:

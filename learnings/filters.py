@@ -2,10 +2,9 @@
 
 import django_filters
 from django.db.models import F
-from django.utils import timezone
 
 from accounts.models import Team, User
-from incidents.filters import DATE_INPUT, PERIODS, DateRangeFilterForm
+from common.filters import DATE_INPUT, DateRangeFilterForm, PeriodFilter
 from incidents.models import RootCause
 
 from .models import Learning, LearningStatus
@@ -42,10 +41,7 @@ class LearningFilter(django_filters.FilterSet):
     team = django_filters.ModelChoiceFilter(
         queryset=Team.objects.none(), to_field_name="slug", empty_label="All my teams",
     )
-    period = django_filters.ChoiceFilter(
-        choices=[("30d", "Last 30 days"), ("90d", "Last 90 days"), ("12m", "Last 12 months")],
-        method="filter_period", empty_label="Any time", label="Created",
-    )
+    period = PeriodFilter(lookup="created_at__date", label="Created")
     created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte",
                                               label="From", widget=DATE_INPUT)
     created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte",
@@ -82,9 +78,6 @@ class LearningFilter(django_filters.FilterSet):
 
     def filter_drawn_from(self, queryset, name, value):
         return learning_filter_drawn_from(queryset, value)
-
-    def filter_period(self, queryset, name, value):
-        return queryset.filter(created_at__gte=timezone.now() - PERIODS[value])
 
     def filter_archived(self, queryset, name, value):
         return queryset  # applied in filter_queryset: active learnings unless asked

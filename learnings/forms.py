@@ -63,7 +63,7 @@ class LearningForm(forms.ModelForm):
         team = self.cleaned_data.get("team") or (self.instance.team if self.instance.team_id
                                                  else None)
         return clean_planned_date(self.cleaned_data["review_on"],
-                                  today=today_in(team.timezone if team else None))
+                                  today=team.today() if team else today_in())
 
     def service_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -117,7 +117,7 @@ class ActionItemForm(forms.Form):
                                                   current=current_owner)
 
     def clean_due_on(self):
-        return clean_planned_date(self.cleaned_data["due_on"], today=today_in(self.team.timezone))
+        return clean_planned_date(self.cleaned_data["due_on"], today=self.team.today())
 
 
 class ActionItemCreateForm(ActionItemForm):

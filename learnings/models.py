@@ -1,14 +1,13 @@
 """Learnings drawn from incidents (own and other organisations'), and the actions they lead to."""
 
-import zoneinfo
 from datetime import date
 
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
+from accounts.tenancy import TeamOwnedQuerySet, Tenancy
 from common.models import PublicModel
 
 
@@ -39,14 +38,8 @@ TRANSITION_VERBS = {
 }
 
 
-class LearningQuerySet(models.QuerySet):
-    def for_user(self, user) -> "LearningQuerySet":
-        """The one door: learnings belong to a team and are read by its members only."""
-        if not user.is_authenticated:
-            return self.none()
-        from accounts.models import Membership
-
-        return self.filter(team_id__in=Membership.objects.filter(user=user).values("team_id"))
+class LearningQuerySet(TeamOwnedQuerySet):
+    """Learnings belong to a team and are read by its members only (no shared rows)."""
 
     def active(self) -> "LearningQuerySet":
         return self.filter(archived_at__isnull=True)
@@ -85,6 +78,7 @@ class Learning(PublicModel):
 
     history = HistoricalRecords(m2m_fields=[incidents], excluded_fields=["idempotency_key"])
 
+    tenancy = Tenancy()
     objects = LearningQuerySet.as_manager()
 
     class Meta:
@@ -120,26 +114,14 @@ class Learning(PublicModel):
         return [(to.value, TRANSITION_VERBS[(current, to)]) for to in TRANSITIONS[current]]
 
 
-def team_today(team) -> date:
-    """Today's date where the team works."""
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(team.timezone))
-
-
 class ActionKind(models.TextChoices):
     PREVENTIVE = "preventive", "Preventive"
     DETECTIVE = "detective", "Detective"
     CORRECTIVE = "corrective", "Corrective"
 
 
-class ActionItemQuerySet(models.QuerySet):
-    def for_user(self, user) -> "ActionItemQuerySet":
-        """Action items of the user's teams' learnings."""
-        if not user.is_authenticated:
-            return self.none()
-        from accounts.models import Membership
-
-        teams = Membership.objects.filter(user=user).values("team_id")
-        return self.filter(learning__team_id__in=teams)
+class ActionItemQuerySet(TeamOwnedQuerySet):
+    """Action items belong to their learning's team."""
 
     def active(self) -> "ActionItemQuerySet":
         return self.filter(archived_at__isnull=True)
@@ -169,6 +151,7 @@ class ActionItem(PublicModel):
 
     history = HistoricalRecords()
 
+    tenancy = Tenancy(team="learning__team")
     objects = ActionItemQuerySet.as_manager()
 
     class Meta:
@@ -195,7 +178,7 @@ class ActionItem(PublicModel):
         """Open and past its due date, in the team's own calendar."""
         if self.done_at is not None or self.due_on is None or self.is_closed:
             return False
-        return self.due_on < (today or team_today(self.learning.team))
+        return self.due_on < (today or self.learning.team.today())
 
     @property
     def overdue(self) -> bool:

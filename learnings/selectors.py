@@ -51,7 +51,7 @@ def _counted_links(learning_ref="pk", team_ref="team_id"):
     read (its own and the library's). An incident another team has since made private, or
     one archived, no longer shapes the learning."""
     return Link.objects.filter(
-        Q(incident__visibility=Visibility.LIBRARY) | Q(incident__team_id=OuterRef(team_ref)),
+        Incident.tenancy.readable_q(OuterRef(team_ref), prefix="incident__"),
         learning_id=OuterRef(learning_ref),
         incident__archived_at__isnull=True,
     )
@@ -137,8 +137,8 @@ def counted_incidents(learning: Learning) -> list[Incident]:
     """The linked incidents that shape the learning (see _counted_links), from the prefetch."""
     return [
         incident for incident in learning.linked_incidents
-        if incident.archived_at is None and (
-            incident.visibility == Visibility.LIBRARY or incident.team_id == learning.team_id)
+        if incident.archived_at is None
+        and Incident.tenancy.readable_by_team(incident, learning.team_id)
     ]
 
 
@@ -146,7 +146,7 @@ def visible_incidents(learning: Learning) -> tuple[list[Incident], int]:
     """The linked incidents the learning's team can still read (archived ones included), and
     how many it no longer can (another team made them private)."""
     visible = [i for i in learning.linked_incidents
-               if i.visibility == Visibility.LIBRARY or i.team_id == learning.team_id]
+               if Incident.tenancy.readable_by_team(i, learning.team_id)]
     return visible, len(learning.linked_incidents) - len(visible)
 
 

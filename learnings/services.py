@@ -12,14 +12,16 @@ from typing import Any
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Membership, Role, Team, User
+from accounts.tenancy import require_writer
 from common.dates import check_planned_dates
+from common.history import attribute_history
+from common.services import create_once, set_archived
 from common.text import LONG_TEXT_MAX, REASON_MAX, check_lengths
 from incidents.models import Incident
-from incidents.services import attribute_history, require_writer
 
 from .models import (
     TRANSITIONS,
@@ -27,7 +29,6 @@ from .models import (
     ActionKind,
     Learning,
     LearningStatus,
-    team_today,
 )
 
 LEARNING_FIELDS = ("title", "lesson", "practice", "owner", "review_on")
@@ -89,36 +90,29 @@ def learning_create_from_incidents(
     (idempotency_key) already made it.
     """
     require_writer(user, team)
-    if idempotency_key:
-        existing = Learning.objects.filter(team=team, idempotency_key=idempotency_key).first()
-        if existing:
-            return existing, False
-    incidents = _readable_incidents(team, incident_ids)
-    _require_able_owner(team, owner, "owner", LEARNING_OWNER_CANNOT)
-    check_planned_dates(today=team_today(team), review_on=review_on)
-    check_lengths(lesson=(lesson, LONG_TEXT_MAX), practice=(practice, LONG_TEXT_MAX))
-    learning = Learning(team=team, title=title.strip(), lesson=lesson, practice=practice,
-                        owner=owner, review_on=review_on, created_by=user,
-                        status_changed_at=timezone.now(), status_changed_by=user,
-                        idempotency_key=idempotency_key)
-    attribute_history(learning, user)
-    learning.full_clean(exclude=["idempotency_key"])
-    # One history record with the incidents already linked, written once they are.
-    learning.skip_history_when_saving = True
-    try:
-        with transaction.atomic():
+
+    def create() -> Learning:
+        incidents = _readable_incidents(team, incident_ids)
+        _require_able_owner(team, owner, "owner", LEARNING_OWNER_CANNOT)
+        check_planned_dates(today=team.today(), review_on=review_on)
+        check_lengths(lesson=(lesson, LONG_TEXT_MAX), practice=(practice, LONG_TEXT_MAX))
+        learning = Learning(team=team, title=title.strip(), lesson=lesson, practice=practice,
+                            owner=owner, review_on=review_on, created_by=user,
+                            status_changed_at=timezone.now(), status_changed_by=user,
+                            idempotency_key=idempotency_key)
+        attribute_history(learning, user)
+        learning.full_clean(exclude=["idempotency_key"])
+        # One history record with the incidents already linked, written once they are.
+        learning.skip_history_when_saving = True
+        try:
             learning.save()
-    except IntegrityError:
-        existing = Learning.objects.filter(team=team, idempotency_key=idempotency_key).first()
-        if idempotency_key and existing:
-            return existing, False
-        raise
-    try:
-        learning.incidents.set(incidents)
-    finally:
-        del learning.skip_history_when_saving
-    learning.save(update_fields=["updated_at"])
-    return learning, True
+            learning.incidents.set(incidents)
+        finally:
+            del learning.skip_history_when_saving
+        learning.save(update_fields=["updated_at"])
+        return learning
+
+    return create_once(Learning, team=team, idempotency_key=idempotency_key, create=create)
 
 
 @transaction.atomic
@@ -138,7 +132,7 @@ def learning_update(*, user: User, learning: Learning, data: dict[str, Any]) -> 
     elif "owner" in data:
         _require_team_member(learning.team, learning.owner, "owner")
     if "review_on" in data:
-        check_planned_dates(today=team_today(learning.team), review_on=learning.review_on)
+        check_planned_dates(today=learning.team.today(), review_on=learning.review_on)
     check_lengths(lesson=(learning.lesson, LONG_TEXT_MAX),
                   practice=(learning.practice, LONG_TEXT_MAX))
     learning.full_clean(exclude=["idempotency_key"])
@@ -199,20 +193,14 @@ def learning_change_status(*, user: User, learning: Learning, status: str,
 def learning_archive(*, user: User, learning: Learning) -> Learning:
     """Take a learning out of lists and counts; nothing is deleted and it can be restored."""
     require_writer(user, learning.team)
-    attribute_history(learning, user)
-    if learning.archived_at is None:
-        learning.archived_at = timezone.now()
-        learning.save(update_fields=["archived_at", "updated_at"])
+    set_archived(learning, user=user, archived=True)
     return learning
 
 
 @transaction.atomic
 def learning_restore(*, user: User, learning: Learning) -> Learning:
     require_writer(user, learning.team)
-    attribute_history(learning, user)
-    if learning.archived_at is not None:
-        learning.archived_at = None
-        learning.save(update_fields=["archived_at", "updated_at"])
+    set_archived(learning, user=user, archived=False)
     return learning
 
 
@@ -253,8 +241,8 @@ def _validate_action_item(item: ActionItem, *, new_owner: bool = True) -> None:
         _require_team_member(team, item.owner, "owner")
     if item.kind not in ActionKind.values:
         raise ValidationError({"kind": "Choose preventive, detective or corrective."})
-    check_planned_dates(today=team_today(team), due_on=item.due_on)
-    if item.due_on and item.done_at is None and item.due_on < team_today(team):
+    check_planned_dates(today=team.today(), due_on=item.due_on)
+    if item.due_on and item.done_at is None and item.due_on < team.today():
         raise ValidationError({"due_on": "That date has passed. A past due date is only for an "
                                          "action that is already done."})
     item.full_clean()
@@ -357,10 +345,7 @@ def action_item_reopen(*, user: User, item: ActionItem) -> ActionItem:
 def action_item_archive(*, user: User, item: ActionItem) -> ActionItem:
     """Take an action item off the learning; its history stays and it can be restored."""
     require_writer(user, item.learning.team)
-    if item.archived_at is None:
-        attribute_history(item, user)
-        item.archived_at = timezone.now()
-        item.save(update_fields=["archived_at", "updated_at"])
+    if set_archived(item, user=user, archived=True):
         _touch(item.learning)
     return item
 
@@ -368,10 +353,7 @@ def action_item_archive(*, user: User, item: ActionItem) -> ActionItem:
 @transaction.atomic
 def action_item_restore(*, user: User, item: ActionItem) -> ActionItem:
     require_writer(user, item.learning.team)
-    if item.archived_at is not None:
-        attribute_history(item, user)
-        item.archived_at = None
-        item.save(update_fields=["archived_at", "updated_at"])
+    if set_archived(item, user=user, archived=False):
         _touch(item.learning)
     return item
 

@@ -4,7 +4,6 @@ service, and render."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,11 +11,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.current import current_membership
 from accounts.models import Team
+from accounts.tenancy import can_write, require_writer, writable_teams
+from common.pages import HISTORY_CHANGED, apply_errors, list_page, paginate, section_response
 from incidents import selectors as incident_selectors
-from incidents.filters import active_filter_chips
-from incidents.models import Incident, Origin, Visibility
-from incidents.services import can_write_team, require_writer
-from incidents.views import HISTORY_CHANGED, apply_errors, is_filtered, writable_teams
+from incidents.models import Incident, Origin
 
 from . import selectors, services
 from .filters import LearningFilter
@@ -29,10 +27,17 @@ from .forms import (
     StatusForm,
 )
 from .history import learning_history
-from .models import ActionItem, Learning, LearningStatus, team_today
+from .models import ActionItem, Learning, LearningStatus
 
-PAGE_SIZE = 25
 MORE_FILTERS = ("drawn_from", "team", "period", "created_after", "created_before", "archived")
+
+
+def _learning_rows(learnings) -> None:
+    for learning in learnings:
+        learning.causes = selectors.learning_causes(learning)
+        counted = selectors.counted_incidents(learning)
+        learning.own_count = sum(1 for i in counted if i.origin == Origin.OWN)
+        learning.external_count = len(counted) - learning.own_count
 
 
 @login_required
@@ -40,22 +45,11 @@ MORE_FILTERS = ("drawn_from", "team", "period", "created_after", "created_before
 def learning_list(request: HttpRequest) -> HttpResponse:
     queryset = selectors.learning_list(user=request.user, include_archived=True)
     filterset = LearningFilter(request.GET, queryset=queryset, user=request.user)
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    for learning in page.object_list:
-        learning.causes = selectors.learning_causes(learning)
-        counted = selectors.counted_incidents(learning)
-        learning.own_count = sum(1 for i in counted if i.origin == Origin.OWN)
-        learning.external_count = len(counted) - learning.own_count
-    context = {
-        "filter": filterset, "page": page, "filtered": is_filtered(request),
-        "chips": active_filter_chips(filterset, request),
-        "more_filters_set": any(request.GET.get(name) for name in MORE_FILTERS),
-        "several_teams": filterset.filters["team"].queryset.count() > 1,
-    }
-    if request.htmx and request.htmx.target == "learning-results":
-        return render(request, "learnings/partials/learning_results.html",
-                      {**context, "oob_errors": True})
-    return render(request, "learnings/learning_list.html", context)
+    return list_page(request, filterset, template="learnings/learning_list.html",
+                     results_template="learnings/partials/learning_results.html",
+                     results_id="learning-results", more_filters=MORE_FILTERS,
+                     rows=_learning_rows,
+                     extra={"several_teams": filterset.filters["team"].queryset.count() > 1})
 
 
 def _teams_for(user, incidents: list[Incident]):
@@ -63,8 +57,7 @@ def _teams_for(user, incidents: list[Incident]):
     that can read each of them (their own, or the library's)."""
     teams = list(writable_teams(user))
     allowed = [team.pk for team in teams if all(
-        incident.visibility == Visibility.LIBRARY or incident.team_id == team.pk
-        for incident in incidents)]
+        Incident.tenancy.readable_by_team(incident, team.pk) for incident in incidents)]
     return Team.objects.filter(pk__in=allowed).order_by("name")
 
 
@@ -127,14 +120,13 @@ def learning_create(request: HttpRequest) -> HttpResponse:
 
 
 def _detail_context(request: HttpRequest, learning: Learning, **extra) -> dict:
-    can_write = can_write_team(request.user, learning.team)
     incidents, hidden = selectors.visible_incidents(learning)
-    today = team_today(learning.team)
+    today = learning.team.today()
     items = learning.items
     open_count, overdue_count = selectors.action_item_counts(items, today)
     context = {
         "learning": learning,
-        "can_write": can_write,
+        "can_write": can_write(request.user, learning.team),
         "causes": selectors.learning_causes(learning),
         "incidents": incidents,
         "hidden_incident_count": hidden,
@@ -247,18 +239,11 @@ def learning_restore(request: HttpRequest, public_id) -> HttpResponse:
 
 
 def _section(request: HttpRequest, public_id, template: str, **extra) -> HttpResponse:
-    """Re-render one section of the learning page for htmx; a plain POST goes back to the
-    page, with any error as a message."""
+    """One section of the learning page again, after a change made in it (see
+    common.pages.section_response); `extra` holds a form sent back with its errors."""
     learning = selectors.learning_get(user=request.user, public_id=public_id)
-    if request.htmx:
-        response = render(request, template, _detail_context(request, learning, **extra))
-        if not extra:  # the change was made: the History section fetches it
-            response["HX-Trigger"] = HISTORY_CHANGED
-        return response
-    for form in extra.values():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
-    return redirect(learning)
+    return section_response(request, template, _detail_context(request, learning, **extra),
+                            back_to=learning, forms=extra.values())
 
 
 @login_required
@@ -340,7 +325,7 @@ def _item_changed(request: HttpRequest, item: ActionItem,
     message = " ".join(error.messages) if error else ""
     if request.htmx:
         response = render(request, "learnings/partials/action_item_row.html", {
-            "item": item, "can_write": True, "today": team_today(item.learning.team),
+            "item": item, "can_write": True, "today": item.learning.team.today(),
             "show_learning": request.POST.get("from") == "mine", "error": message,
         }, status=400 if error else 200)
         if not error:
@@ -421,13 +406,13 @@ def my_action_items(request: HttpRequest) -> HttpResponse:
     items = selectors.action_item_list_for_owner(user=request.user, include_done=show_done)
     if show_done:
         items = items.filter(done_at__isnull=False).order_by("-done_at")
-    page = Paginator(items, 50).get_page(request.GET.get("page"))
+    page = paginate(request, items, per_page=50)
     writable = set(writable_teams(request.user).values_list("pk", flat=True))
     todays = {}
     for item in page.object_list:
         team = item.learning.team
         item.can_write = team.pk in writable
-        item.team_today = todays.setdefault(team.pk, team_today(team))
+        item.team_today = todays.setdefault(team.pk, team.today())
     return render(request, "learnings/my_action_items.html", {
         "page": page, "show_done": show_done,
     })

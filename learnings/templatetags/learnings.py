@@ -4,8 +4,8 @@ imports learnings (DESIGN, rule 8)."""
 
 from django import template
 
+from accounts.tenancy import writable_teams
 from incidents.models import Visibility
-from incidents.views import writable_teams
 
 from .. import selectors
 

@@ -468,16 +468,17 @@ def test_invalid_cause_is_a_form_error_not_a_crash(member, team):
     assert titles(filterset.qs) == {"Any"}
 
 
-def test_period_filter_keeps_recent_incidents(member, team):
+def test_period_filter_keeps_the_last_n_days_today_included(member, team):
     IncidentFactory(team=team, occurred_on=TODAY - timedelta(days=10), title="Recent")
-    IncidentFactory(team=team, occurred_on=TODAY - timedelta(days=30), title="Edge")
+    IncidentFactory(team=team, occurred_on=TODAY - timedelta(days=29), title="Edge")
+    IncidentFactory(team=team, occurred_on=TODAY - timedelta(days=30), title="Just out")
     IncidentFactory(team=team, occurred_on=TODAY - timedelta(days=40), title="Older")
     IncidentFactory(team=team, occurred_on=TODAY - timedelta(days=400), title="Ancient")
     with time_machine.travel(NOW, tick=False):
         assert titles(filtered(member, period="30d")) == {"Recent", "Edge"}
-        assert titles(filtered(member, period="90d")) == {"Recent", "Edge", "Older"}
-        assert titles(filtered(member, period="12m")) == {"Recent", "Edge", "Older"}
-        assert titles(filtered(member)) == {"Recent", "Edge", "Older", "Ancient"}
+        assert titles(filtered(member, period="90d")) == {"Recent", "Edge", "Just out", "Older"}
+        assert titles(filtered(member, period="12m")) == {"Recent", "Edge", "Just out", "Older"}
+        assert titles(filtered(member)) == {"Recent", "Edge", "Just out", "Older", "Ancient"}
 
 
 def test_sort_by_severity_puts_critical_first(member, team):

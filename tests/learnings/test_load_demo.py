@@ -14,7 +14,7 @@ from incidents.links import normalize_link
 from incidents.models import Incident, Organization, Source, TimelineEvent
 from incidents.seed import LIBRARY_TEAM, SEED_CSV
 from learnings.demo import ALLERGEN_REPLY, DEMO_LEARNINGS
-from learnings.models import ActionItem, Learning, LearningStatus, team_today
+from learnings.models import ActionItem, Learning, LearningStatus
 from learnings.selectors import incident_repeat_of, learning_filter_drawn_from
 
 
@@ -225,7 +225,7 @@ def test_action_items_some_done_some_open_two_overdue(demo_team):
     assert len(done) == 6
     assert len(overdue) == 2
     assert len(upcoming) == 2
-    today = team_today(demo_team)
+    today = demo_team.today()
     assert all(item.due_on >= today for item in upcoming)
     for item in done:
         assert item.done_by == item.owner

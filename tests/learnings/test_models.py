@@ -12,7 +12,6 @@ from learnings.models import (
     ActionItem,
     Learning,
     LearningStatus,
-    team_today,
 )
 
 # Late on 21 November in London is already 22 November in Tokyo and Auckland.
@@ -97,7 +96,7 @@ def test_action_items_are_read_by_the_learnings_team_only(team, other_team, memb
     assert list(ActionItem.objects.for_user(outsider)) == [theirs]
 
 
-# team_today
+# Team.today
 
 
 @pytest.mark.parametrize(
@@ -113,7 +112,7 @@ def test_action_items_are_read_by_the_learnings_team_only(team, other_team, memb
 def test_team_today_is_the_date_where_the_team_works(team, tz, today):
     team.timezone = tz
     with time_machine.travel(LATE_EVENING_UTC, tick=False):
-        assert team_today(team) == today
+        assert team.today() == today
 
 
 # ActionItem.is_overdue

@@ -1,0 +1,93 @@
+"""Pieces every list's FilterSet shares: the date inputs, the From-before-To rule, the named
+periods, and the chips that show each filter in force with a link that removes it."""
+
+from datetime import date
+from typing import NamedTuple
+
+import django_filters
+from django import forms
+from django.http import HttpRequest
+from django.utils.formats import date_format
+
+from .dates import PERIOD_CHOICES, period_range, today_in
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class DateRangeFilterForm(forms.Form):
+    """A filter form whose From date may not come after its To date.
+
+    Such a range would match nothing and look like an empty list: the form says so beside
+    From instead, and neither bound applies until the range makes sense.
+    """
+
+    date_range: tuple[str, str]
+
+    def clean(self):
+        cleaned = super().clean()
+        start_name, end_name = self.date_range
+        start, end = cleaned.get(start_name), cleaned.get(end_name)
+        if start and end and start > end:
+            self.add_error(start_name, "From must be on or before To.")
+            cleaned.pop(end_name, None)
+        return cleaned
+
+
+class PeriodFilter(django_filters.ChoiceFilter):
+    """"Last 30 days" and its kind, by common.dates.period_range, on a date field (compared
+    as is) or a moment (compared by its date in the reader's time zone)."""
+
+    def __init__(self, *args, lookup: str, **kwargs):
+        kwargs.setdefault("choices", PERIOD_CHOICES)
+        kwargs.setdefault("empty_label", "Any time")
+        self.lookup = lookup
+        super().__init__(*args, **kwargs)
+
+    def filter(self, qs, value):
+        if value in ([], (), {}, "", None):
+            return qs
+        start, end = period_range(value, today=today_in())
+        return qs.filter(**{f"{self.lookup}__range": (start, end)})
+
+
+class FilterChip(NamedTuple):
+    """One filter in force, as a list shows it: "Cause: Insensitive timing ×"."""
+
+    text: str
+    remove_url: str
+
+
+# Not filters but the order and position of the list: no chip.
+NOT_FILTERS = ("sort", "page")
+
+
+def _value_text(field: forms.Field, value) -> str:
+    if isinstance(value, date):
+        return date_format(value, "j M Y")
+    if isinstance(field, forms.ModelChoiceField):
+        return str(value)
+    if isinstance(field, forms.ChoiceField):
+        return str(dict(field.choices).get(value, value))
+    return f"“{value}”"
+
+
+def active_filter_chips(filterset: django_filters.FilterSet,
+                        request: HttpRequest) -> list[FilterChip]:
+    """Every filter that shapes the list, including ones the form does not show (a link may
+    set any of them), each with the address of the same list without it."""
+    form = filterset.form
+    form.is_valid()
+    chips = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if name in NOT_FILTERS or value in (None, "", [], ()):
+            continue
+        label, text = str(field.label or name), _value_text(field, value)
+        # "Archived only" says it all; "Archived: Archived only" would stutter.
+        chip = text if text.lower().startswith(label.lower()) else f"{label}: {text}"
+        params = request.GET.copy()
+        for key in (name, "page"):
+            params.pop(key, None)
+        query = params.urlencode()
+        chips.append(FilterChip(chip, f"{request.path}?{query}" if query else request.path))
+    return chips
