@@ -115,6 +115,13 @@ def writable_teams(user: User) -> models.QuerySet[Team]:
     return Team.objects.writable_by(user).order_by("name")
 
 
+def writers_of(teams) -> models.QuerySet[User]:
+    """The people who may write in any of these teams (a queryset of teams, or one team)."""
+    teams = [teams] if isinstance(teams, Team) else teams
+    return User.objects.filter(
+        pk__in=Membership.objects.filter(team__in=teams).writers().values("user_id"))
+
+
 def can_write(user: User, team: Team) -> bool:
     """Whether this person may change what `team` owns."""
     if not user.is_authenticated:

@@ -4,7 +4,8 @@ import uuid
 
 from django import forms
 
-from accounts.models import Role, Team, User
+from accounts.models import Team, User
+from accounts.tenancy import writers_of
 from common.dates import clean_planned_date, today_in
 from common.text import LONG_TEXT_MAX, REASON_MAX, TextLengthValidator, limit_length
 
@@ -20,9 +21,7 @@ def people_of(teams, current: User | None = None) -> "forms.QuerySet[User]":
     """Who may own a learning or an action: members and managers of the teams (viewers can
     neither edit learnings nor tick actions off). The current owner stays offered even if
     since made a viewer, so that editing other fields does not force a new owner."""
-    # One filter() call: the role and the team are those of the same membership.
-    can_act = User.objects.filter(memberships__team__in=teams,
-                                  memberships__role__in=(Role.MEMBER, Role.MANAGER))
+    can_act = writers_of(teams)
     if current is not None:
         can_act = can_act | User.objects.filter(pk=current.pk, memberships__team__in=teams)
     return can_act.distinct().order_by("display_name", "email")
