@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.db import models
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import services
 from .models import (
-    RESPONSE_MOVES,
     Factor,
     Incident,
     IncidentSource,
@@ -11,7 +11,6 @@ from .models import (
     RootCause,
     Source,
     TimelineEvent,
-    response_score,
 )
 
 # Links typed without a scheme are https (Django 6's default; 5.2 warns until it is chosen).
@@ -19,9 +18,13 @@ HTTPS_URLS = {models.URLField: {"assume_scheme": "https"}}
 
 
 class TimelineInline(admin.TabularInline):
+    """The incident's timeline. Entries are removed on the incident's page, which records
+    who removed them and recomputes the first response."""
+
     formfield_overrides = HTTPS_URLS
     model = TimelineEvent
     extra = 0
+    can_delete = False
 
 
 class SourceLinkInline(admin.TabularInline):
@@ -30,6 +33,8 @@ class SourceLinkInline(admin.TabularInline):
     formfield_overrides = HTTPS_URLS
     model = IncidentSource
     extra = 0
+    # Removed on the incident's page, which records who removed the link.
+    can_delete = False
     fields = ("source", "kind", "title", "captured_at", "added_by", "created_at")
     readonly_fields = ("created_at",)
     autocomplete_fields = ("source",)
@@ -45,14 +50,18 @@ class IncidentAdmin(SimpleHistoryAdmin):
     list_select_related = ("organization", "team", "primary_cause")
     autocomplete_fields = ("organization",)
     filter_horizontal = ("contributing_causes", "factors")
-    readonly_fields = ("public_id", "response_score", "created_at", "updated_at")
+    # Derived (services.incident_refresh_derived), never typed.
+    readonly_fields = ("public_id", "response_score", "first_response_at", "created_at",
+                       "updated_at")
     inlines = [SourceLinkInline, TimelineInline]
     date_hierarchy = "occurred_on"
 
-    def save_model(self, request, obj, form, change):
-        # Admin edits bypass the service, so derive the score here the same way.
-        obj.response_score = response_score({m: getattr(obj, m) for m in RESPONSE_MOVES})
-        super().save_model(request, obj, form, change)
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The admin writes the fields and the timeline round the services: what the page
+        # derives from them (and a library incident's shared organisation) follows here,
+        # once the inlines are saved too.
+        services.incident_refresh_derived(incident=form.instance)
 
     def has_delete_permission(self, request, obj=None):
         return False  # archive instead: nothing is lost
@@ -98,9 +107,24 @@ class IncidentSourceAdmin(SimpleHistoryAdmin):
     list_select_related = ("source", "incident", "added_by")
     raw_id_fields = ("incident", "source", "added_by")
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # removed on the incident's page, which records who removed it
+
 
 @admin.register(TimelineEvent)
 class TimelineEventAdmin(SimpleHistoryAdmin):
     formfield_overrides = HTTPS_URLS
     list_display = ("incident", "at", "kind", "text")
     list_select_related = ("incident",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # An entry stays on its incident: moving it would leave the first one's first
+        # response stale.
+        return ("incident",) if obj is not None else ()
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        services.incident_refresh_derived(incident=obj.incident)
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # removed on the incident's page, which recomputes the first response

@@ -112,12 +112,9 @@ def _own_incidents(team: Team, author: User) -> int:
         incident, _ = services.incident_create(
             user=author, team=team, title=title, organization_name=DEMO_ORGANIZATION,
             platform=platform, occurred_on=today - timedelta(days=days),
-            primary_cause=causes[cause], summary=summary, severity=severity,
+            primary_cause=causes[cause], summary=summary, severity=severity, status=status,
+            actor="in-house", **moves,
         )
-        # Carry on with the updated incident: a later write must never record a stale copy.
-        incident = services.incident_update(user=author, incident=incident,
-                                            data={"status": status, "actor": "in-house",
-                                                  **moves})
         start = timezone.now() - timedelta(days=days)
         for hours, kind, text in events:
             services.timeline_event_add(user=author, incident=incident,

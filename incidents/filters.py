@@ -16,7 +16,7 @@ from .models import (
     Visibility,
     severity_rank_expression,
 )
-from .selectors import incident_search, organization_choices
+from .search import incident_search, organization_choices
 
 ORDERINGS = {
     "-occurred_on": ("-occurred_on", "-created_at"),

@@ -9,7 +9,7 @@ from django.db import transaction
 from accounts.models import Membership, Role, Team, User
 
 from . import services
-from .models import RESPONSE_MOVES, Incident, Origin, RootCause, Source, Visibility
+from .models import RESPONSE_MOVES, Incident, Origin, RootCause, Source, Status, Visibility
 
 SEED_CSV = Path(__file__).resolve().parent / "data" / "library-seed.csv"
 LIBRARY_TEAM = {"slug": "misfire-library", "name": "Misfire Library"}
@@ -51,17 +51,12 @@ def load_library_seed(path: Path = SEED_CSV) -> tuple[int, int]:
                 organization_name=row["organization"], platform=row["platform"],
                 occurred_on=occurred_on, primary_cause=causes[row["primary_cause"]],
                 summary=row["summary"], origin=Origin.EXTERNAL, visibility=Visibility.LIBRARY,
-                severity=row["severity"],
-            )
-            contributing = [causes[s] for s in row["contributing_causes"].split("|") if s]
-            # Carry on with the updated incident: a later write must never record a stale copy.
-            incident = services.incident_update(user=curator, incident=incident, data={
-                "contributing_causes": contributing,
-                "context": [c for c in row["context"].split("|") if c],
-                "actor": row["actor"],
-                "status": "closed",
+                severity=row["severity"], status=Status.CLOSED, actor=row["actor"],
+                contributing_causes=[
+                    causes[s] for s in row["contributing_causes"].split("|") if s],
+                context=[c for c in row["context"].split("|") if c],
                 **{move: _flag(row[move]) for move in RESPONSE_MOVES},
-            })
+            )
             if row["source_url"]:
                 services.source_add(user=curator, incident=incident, url=row["source_url"],
                                     kind=Source.Kind.ARTICLE)

@@ -2,22 +2,23 @@
 
 import json
 import re
+from collections.abc import Mapping
 from datetime import date, timedelta
+from typing import Any
 from uuid import UUID
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, TrigramSimilarity
+from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Case, Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 
 from accounts.models import Team, User
 from common.text import search_text
 
+from .filters import IncidentFilter
 from .links import normalize_link
 from .models import (
     ORGANIZATION_ORDER,
-    SEARCH_CONFIG,
-    SEARCH_VECTOR,
     Incident,
     IncidentSource,
     Organization,
@@ -25,61 +26,50 @@ from .models import (
     Visibility,
 )
 
+# incident_search is read from here too (learnings); it lives below the filters, in .search.
+from .search import incident_search as incident_search
+from .search import organization_choices
+
 LIST_RELATED = ("team", "organization", "primary_cause")
 
 
-def incident_search(
-    queryset: QuerySet[Incident], text: str, *, user: User | None = None,
-    team: Team | None = None,
-) -> QuerySet[Incident]:
-    """Full text over title and summary (PostgreSQL, GIN-indexed), plus organisation names.
+def _readable(user: User) -> QuerySet[Incident]:
+    return Incident.objects.for_user(user).select_related(*LIST_RELATED)
 
-    Organisation names are matched among those the reader may see: pass the acting `user`
-    (or the `team` a team-owned record reads for); with neither, only shared organisations.
-    On SQLite, every word must appear in the title, summary or organisation name.
+
+def incident_filterset(*, user: User, filters: Mapping[str, Any] | None,
+                       library: bool = False) -> IncidentFilter:
+    """The list's filters (incidents.filters.IncidentFilter) bound to `filters`, by the names
+    of the list page's query string, over the incidents the user may read (the library's
+    only, with library=True). Its `qs` is the list: active incidents unless filters ask for
+    archived=true, in the order they ask for; its form and errors are what a page shows.
     """
-    text = search_text(text)
-    if not text:
-        return queryset
-    if connection.vendor == "postgresql":
-        query = SearchQuery(text, search_type="websearch", config=SEARCH_CONFIG)
-        # Resolved first (a short list) so the planner can OR two index scans: the GIN
-        # full-text index and the organisation index.
-        org_ids = list(
-            _visible_organizations(user=user, team=team).filter(name__icontains=text)
-            .values_list("pk", flat=True)
-        )
-        matches = Q(document=query)
-        if org_ids:
-            matches |= Q(organization_id__in=org_ids)
-        return queryset.alias(document=SEARCH_VECTOR).annotate(
-            rank=SearchRank(SEARCH_VECTOR, query)
-        ).filter(matches)
-    for word in text.split():
-        queryset = queryset.filter(
-            Q(title__icontains=word) | Q(summary__icontains=word)
-            | Q(organization__name__icontains=word)
-        )
-    return queryset
+    queryset = _readable(user)
+    if library:
+        queryset = queryset.filter(visibility=Visibility.LIBRARY)
+    # Always bound (no filters too) so the default filters and order apply.
+    return IncidentFilter(filters or {}, queryset=queryset, user=user)
 
 
-def _visible_organizations(*, user: User | None, team: Team | None
-                           ) -> QuerySet[Organization]:
-    if user is not None:
-        return Organization.objects.for_user(user)
-    if team is not None:
-        return Organization.objects.for_team(team)
-    return Organization.objects.shared()
+def incident_list(*, user: User, filters: Mapping[str, Any] | None = None,
+                  include_archived: bool = False) -> QuerySet[Incident]:
+    """Incidents the user may read, with what a list row shows already joined.
 
-
-def incident_list(*, user: User, include_archived: bool = False) -> QuerySet[Incident]:
-    """Incidents the user may read, with what a list row shows already joined."""
-    queryset = Incident.objects.for_user(user).select_related(*LIST_RELATED)
+    With `filters` (a page's query string, an API's query parameters, a dict), the list's
+    filters and order apply, archived incidents included only when they ask (archived=true).
+    Without, every active incident (and archived ones with include_archived).
+    """
+    if filters is not None:
+        return incident_filterset(user=user, filters=filters).qs
+    queryset = _readable(user)
     return queryset if include_archived else queryset.active()
 
 
-def library_list(*, user: User, include_archived: bool = False) -> QuerySet[Incident]:
-    """Every team's shared incidents."""
+def library_list(*, user: User, filters: Mapping[str, Any] | None = None,
+                 include_archived: bool = False) -> QuerySet[Incident]:
+    """Every team's shared incidents; `filters` as for incident_list."""
+    if filters is not None:
+        return incident_filterset(user=user, filters=filters, library=True).qs
     return incident_list(user=user, include_archived=include_archived).filter(
         visibility=Visibility.LIBRARY
     )
@@ -253,14 +243,6 @@ def organization_list(*, user: User, text: str = "") -> QuerySet[Organization]:
     if text:
         queryset = queryset.filter(name__icontains=text)
     return queryset.order_by(*ORGANIZATION_ORDER)
-
-
-def organization_choices(*, user: User) -> QuerySet[Organization]:
-    """The door to organisations for pickers, filters and name matching: shared ones and the
-    user's teams' private ones, each with at least one incident the user can read."""
-    readable = Incident.objects.for_user(user).filter(organization=OuterRef("pk"))
-    return Organization.objects.for_user(user).filter(Exists(readable)).order_by(
-        *ORGANIZATION_ORDER)
 
 
 def organization_get(*, user: User, slug: str) -> Organization:

@@ -7,6 +7,7 @@ Every write is atomic, checks that the actor may make it, and leaves history beh
 import secrets
 import string
 import uuid
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
@@ -25,13 +26,17 @@ from common.text import LONG_TEXT_MAX, check_lengths
 from .links import normalize_link
 from .models import (
     RESPONSE_MOVES,
+    Actor,
     Context,
+    Factor,
     Incident,
     IncidentSource,
     Organization,
     Origin,
     RootCause,
+    Severity,
     Source,
+    Status,
     TimelineEvent,
     Visibility,
     fold_spaces,
@@ -40,11 +45,13 @@ from .models import (
     response_score,
 )
 
-# Fields incident_update may set directly; relations are handled by name below.
+# Fields incident_create and incident_update set directly; relations are handled by name.
 SCALAR_FIELDS = (
     "title", "summary", "platform", "occurred_on", "detected_at", "resolved_at",
     "status", "severity", "actor", "origin", "visibility", *RESPONSE_MOVES,
 )
+# Dates of what happened: refused before 1990 or in the future (common.dates).
+DATE_FIELDS = ("occurred_on", "detected_at", "resolved_at")
 
 
 # Slugs say nothing about organisations the reader cannot see. A shared organisation takes
@@ -185,6 +192,66 @@ def _validate_dates(incident: Incident, fields, user: User) -> None:
     check_past_datetimes(**values)
 
 
+def _incident_organization(incident: Incident, typed: str | None, *,
+                           before_name: str | None) -> Organization:
+    """The organisation an incident names: for an edit that keeps the name (before_name),
+    the same one (shared when the incident now is); otherwise whatever the typed name
+    resolves to."""
+    if before_name is not None and (
+            typed is None or fold_spaces(typed).lower() == before_name.lower()):
+        if incident.visibility == Visibility.LIBRARY:
+            return _organization_share(organization=incident.organization)
+        return incident.organization
+    return organization_resolve(name=typed or "", team=incident.team,
+                                visibility=incident.visibility)
+
+
+def _incident_set(incident: Incident, data: Mapping[str, Any], *, user: User) -> None:
+    """Put `data` (the fields incident_update describes) on an incident being logged or
+    edited, validated as every write of an incident is, and derive what follows from it.
+
+    Raises ValidationError; the only row it may write is an organisation named for the first
+    time, which the caller's transaction takes back with the error.
+    """
+    before_name = incident.organization.name if incident.organization_id else None
+    for field in SCALAR_FIELDS:
+        if field in data:
+            setattr(incident, field, data[field])
+    if "title" in data:
+        incident.title = data["title"].strip()
+    if "primary_cause" in data:
+        incident.primary_cause = data["primary_cause"]
+    if "context" in data:
+        unknown = set(data["context"]) - set(Context.values)
+        if unknown:
+            raise ValidationError({"context": f"Unknown context: {', '.join(sorted(unknown))}."})
+        incident.context = sorted(set(data["context"]))
+    check_lengths(summary=(incident.summary, LONG_TEXT_MAX))
+    _validate_dates(incident, [name for name in DATE_FIELDS if name in data], user)
+    if "organization_name" in data or "visibility" in data:
+        incident.organization = _incident_organization(
+            incident, data.get("organization_name"), before_name=before_name)
+    _derive(incident)
+    incident.full_clean(exclude=["idempotency_key"])
+
+
+def _save_with_relations(incident: Incident, *, causes: Iterable[RootCause],
+                         factors: Iterable[Factor] | None) -> None:
+    """Save the incident and set its relations without a history record: the caller writes
+    one, holding the final state of every relation."""
+    incident.skip_history_when_saving = True
+    try:
+        incident.save()
+        # The primary cause is never also a contributing one, whichever of the two changed.
+        incident.contributing_causes.set(
+            [c for c in causes if c.pk != incident.primary_cause_id]
+        )
+        if factors is not None:
+            incident.factors.set(factors)
+    finally:
+        del incident.skip_history_when_saving
+
+
 @transaction.atomic
 def incident_create(
     *,
@@ -198,54 +265,57 @@ def incident_create(
     summary: str = "",
     origin: str = Origin.OWN,
     visibility: str | None = None,
-    severity: str = "medium",
+    severity: str = Severity.MEDIUM,
+    status: str = Status.OPEN,
+    actor: str = Actor.UNKNOWN,
+    detected_at: datetime | None = None,
+    resolved_at: datetime | None = None,
+    contributing_causes: Iterable[RootCause] = (),
+    factors: Iterable[Factor] = (),
+    context: Iterable[str] = (),
+    acknowledged: bool = False,
+    apologized: bool = False,
+    explained_fix: bool = False,
+    asked_for_help: bool = False,
+    deleted_silently: bool = False,
+    defensive: bool = False,
+    blamed_others: bool = False,
     source_url: str = "",
     idempotency_key: uuid.UUID | None = None,
 ) -> tuple[Incident, bool]:
-    """Log an incident. Returns (incident, created); created is False when the same form
-    submission (idempotency_key) already made it."""
+    """Log an incident with any of its fields, validated as incident_update validates them.
+    It leaves one history record holding all of them (source_url's link keeps its own).
+    Returns (incident, created); created is False when the same form submission
+    (idempotency_key) already made it."""
     require_writer(user, team)
-
-    def create() -> Incident:
-        return _incident_create(user=user, team=team, title=title,
-                                organization_name=organization_name, platform=platform,
-                                occurred_on=occurred_on, primary_cause=primary_cause,
-                                summary=summary, origin=origin, visibility=visibility,
-                                severity=severity, source_url=source_url,
-                                idempotency_key=idempotency_key)
-
-    return create_once(Incident, team=team, idempotency_key=idempotency_key, create=create)
-
-
-def _incident_create(*, user, team, title, organization_name, platform, occurred_on,
-                     primary_cause, summary, origin, visibility, severity, source_url,
-                     idempotency_key) -> Incident:
-    check_past_dates(today=incident_today(team.timezone, user.timezone), occurred_on=occurred_on)
-    check_lengths(summary=(summary, LONG_TEXT_MAX))
     if visibility is None:
         # Own failures stay private by default; other organisations' are shared.
         visibility = Visibility.TEAM if origin == Origin.OWN else Visibility.LIBRARY
-    incident = Incident(
-        team=team,
-        created_by=user,
-        title=title.strip(),
-        organization=organization_resolve(name=organization_name, team=team,
-                                          visibility=visibility),
-        platform=platform,
-        occurred_on=occurred_on,
-        primary_cause=primary_cause,
-        summary=summary,
-        origin=origin,
-        visibility=visibility,
-        severity=severity,
-        idempotency_key=idempotency_key,
-    )
-    attribute_history(incident, user)
-    incident.full_clean(exclude=["idempotency_key"])
-    incident.save()
-    if source_url:
-        _source_attach(incident=incident, user=user, url=source_url, kind=Source.Kind.POST)
-    return incident
+    data = {
+        "title": title, "organization_name": organization_name, "platform": platform,
+        "occurred_on": occurred_on, "primary_cause": primary_cause, "summary": summary,
+        "origin": origin, "visibility": visibility, "severity": severity, "status": status,
+        "actor": actor, "detected_at": detected_at, "resolved_at": resolved_at,
+        "context": list(context), "acknowledged": acknowledged, "apologized": apologized,
+        "explained_fix": explained_fix, "asked_for_help": asked_for_help,
+        "deleted_silently": deleted_silently, "defensive": defensive,
+        "blamed_others": blamed_others,
+    }
+
+    def create() -> Incident:
+        incident = Incident(team=team, created_by=user, idempotency_key=idempotency_key)
+        attribute_history(incident, user)
+        _incident_set(incident, data, user=user)
+        _save_with_relations(incident, causes=contributing_causes, factors=factors)
+        # simple-history copies the relations into the record of the save that follows,
+        # which it takes for a change: this one record is the incident's creation.
+        incident.save(update_fields=["updated_at"])
+        incident.history.update(history_type="+")
+        if source_url:
+            _source_attach(incident=incident, user=user, url=source_url, kind=Source.Kind.POST)
+        return incident
+
+    return create_once(Incident, team=team, idempotency_key=idempotency_key, create=create)
 
 
 def _state(incident: Incident) -> tuple:
@@ -261,19 +331,8 @@ def _state(incident: Incident) -> tuple:
     return fields + relations
 
 
-def _incident_organization(incident: Incident, typed: str | None, *,
-                           before_name: str) -> Organization:
-    """The organisation an edited incident names: the same one while its name is unchanged
-    (shared when the incident now is), otherwise whatever the typed name resolves to."""
-    if typed is None or fold_spaces(typed).lower() == before_name.lower():
-        if incident.visibility == Visibility.LIBRARY:
-            return _organization_share(organization=incident.organization)
-        return incident.organization
-    return organization_resolve(name=typed, team=incident.team, visibility=incident.visibility)
-
-
 @transaction.atomic
-def incident_update(*, user: User, incident: Incident, data: dict[str, Any]) -> Incident:
+def incident_update(*, user: User, incident: Incident, data: Mapping[str, Any]) -> Incident:
     """Change any of an incident's fields. Relations come as objects:
     organization_name (str), primary_cause (RootCause), contributing_causes / factors
     (iterables), context (list of Context values).
@@ -283,45 +342,61 @@ def incident_update(*, user: User, incident: Incident, data: dict[str, Any]) -> 
     require_writer(user, incident.team)
     incident = Incident.objects.select_for_update(of=("self",)).select_related(
         "organization").get(pk=incident.pk)
-    organization_name = incident.organization.name
     attribute_history(incident, user)
     before = _state(incident)
-    for field in SCALAR_FIELDS:
-        if field in data:
-            setattr(incident, field, data[field])
-    if "organization_name" in data or "visibility" in data:
-        incident.organization = _incident_organization(
-            incident, data.get("organization_name"), before_name=organization_name)
-    if "primary_cause" in data:
-        incident.primary_cause = data["primary_cause"]
-    if "context" in data:
-        unknown = set(data["context"]) - set(Context.values)
-        if unknown:
-            raise ValidationError({"context": f"Unknown context: {', '.join(sorted(unknown))}."})
-        incident.context = sorted(set(data["context"]))
-    check_lengths(summary=(incident.summary, LONG_TEXT_MAX))
-    _validate_dates(incident, [name for name in ("occurred_on", "detected_at", "resolved_at")
-                               if name in data], user)
-    incident.response_score = response_score(
-        {move: getattr(incident, move) for move in RESPONSE_MOVES}
-    )
-    incident.full_clean(exclude=["idempotency_key"])
-    causes = data.get("contributing_causes", incident.contributing_causes.all())
-    # The history record is written once, below, with the final state of every relation.
-    incident.skip_history_when_saving = True
-    try:
-        incident.save()
-        # The primary cause is never also a contributing one, whichever of the two changed.
-        incident.contributing_causes.set(
-            [c for c in causes if c.pk != incident.primary_cause_id]
-        )
-        if "factors" in data:
-            incident.factors.set(data["factors"])
-    finally:
-        del incident.skip_history_when_saving
+    _incident_set(incident, data, user=user)
+    _save_with_relations(
+        incident, causes=data.get("contributing_causes", incident.contributing_causes.all()),
+        factors=data.get("factors"))
     if _state(incident) != before:
         incident.save(update_fields=["updated_at"])
     return incident
+
+
+def _first_response(incident: Incident) -> datetime | None:
+    if incident.pk is None:
+        return None
+    return (
+        incident.timeline.filter(kind__in=TimelineEvent.RESPONSE_KINDS)
+        .order_by("at").values_list("at", flat=True).first()
+    )
+
+
+def _derive(incident: Incident) -> list[str]:
+    """Set what an incident derives from the rest: its response score from the response
+    moves, its first response from the earliest response or apology on its timeline.
+    Returns the names of those that changed."""
+    values = {
+        "response_score": response_score({m: getattr(incident, m) for m in RESPONSE_MOVES}),
+        "first_response_at": _first_response(incident),
+    }
+    changed = [name for name, value in values.items() if getattr(incident, name) != value]
+    for name in changed:
+        setattr(incident, name, values[name])
+    return changed
+
+
+@transaction.atomic
+def incident_refresh_derived(*, incident: Incident) -> Incident:
+    """Bring up to date what follows from an incident's stored fields and timeline, after a
+    write that went round incident_update: a timeline entry added or removed, or the admin's
+    form and inlines saved. The score and first response are derived as incident_update
+    derives them, and a library incident's organisation is shared as the page shares it.
+
+    Read again from the database (a caller's copy may be stale) and written without a history
+    record of its own: the change it follows has one. The caller's copy gets the new values.
+    It checks no permission: it changes nothing anyone chose, only what follows from it.
+    """
+    stored = Incident.objects.select_for_update(of=("self",)).select_related(
+        "organization").get(pk=incident.pk)
+    if stored.visibility == Visibility.LIBRARY:
+        stored.organization = _organization_share(organization=stored.organization)
+    changed = _derive(stored)
+    if changed:
+        stored.save_without_historical_record(update_fields=[*changed, "updated_at"])
+    for name in ("organization", *changed):
+        setattr(incident, name, getattr(stored, name))
+    return stored
 
 
 @transaction.atomic
@@ -396,17 +471,6 @@ def source_remove(*, user: User, incident: Incident, source: Source) -> None:
     link.delete()
 
 
-def _refresh_first_response(incident: Incident) -> None:
-    first = (
-        incident.timeline.filter(kind__in=TimelineEvent.RESPONSE_KINDS)
-        .order_by("at").values_list("at", flat=True).first()
-    )
-    if incident.first_response_at != first:
-        incident.first_response_at = first
-        # Derived from the timeline, whose own history already records the change.
-        incident.save_without_historical_record(update_fields=["first_response_at", "updated_at"])
-
-
 @transaction.atomic
 def timeline_event_add(
     *, user: User, incident: Incident, at: datetime, kind: str, text: str, url: str = ""
@@ -417,10 +481,9 @@ def timeline_event_add(
     event = TimelineEvent(incident=incident, at=at, kind=kind, text=text.strip(), url=url.strip(),
                           created_by=user)
     attribute_history(event, user)
-    attribute_history(incident, user)
     event.full_clean()
     event.save()
-    _refresh_first_response(incident)
+    incident_refresh_derived(incident=incident)
     return event
 
 
@@ -430,6 +493,5 @@ def timeline_event_remove(*, user: User, event: TimelineEvent) -> None:
     incident = event.incident
     require_writer(user, incident.team)
     attribute_history(event, user)
-    attribute_history(incident, user)
     event.delete()
-    _refresh_first_response(incident)
+    incident_refresh_derived(incident=incident)

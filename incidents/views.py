@@ -15,7 +15,6 @@ from accounts.tenancy import can_write, require_writer, writable_teams
 from common.pages import apply_errors, list_page, paginate, section_response
 
 from . import selectors, services
-from .filters import IncidentFilter
 from .forms import IncidentEditForm, IncidentLogForm, SourceForm, TimelineEventForm
 from .history import incident_history
 from .models import Incident, TimelineEvent, platform_from_url
@@ -25,9 +24,11 @@ MORE_FILTERS = ("visibility", "severity", "status", "organization", "period", "o
                 "occurred_before", "archived")
 
 
-def _list_page(request: HttpRequest, queryset, template: str, extra: dict) -> HttpResponse:
-    # Always bound (an empty query string too) so the default filters and order apply.
-    filterset = IncidentFilter(request.GET, queryset=queryset, user=request.user)
+def _list_page(request: HttpRequest, *, library: bool, template: str,
+               extra: dict) -> HttpResponse:
+    # The filterset the selectors filter with: its form and chips show what the list applies.
+    filterset = selectors.incident_filterset(user=request.user, filters=request.GET,
+                                             library=library)
     return list_page(request, filterset, template=template,
                      results_template="incidents/partials/incident_results.html",
                      results_id="incident-results", more_filters=MORE_FILTERS, extra=extra)
@@ -36,15 +37,15 @@ def _list_page(request: HttpRequest, queryset, template: str, extra: dict) -> Ht
 @login_required
 @require_GET
 def incident_list(request: HttpRequest) -> HttpResponse:
-    queryset = selectors.incident_list(user=request.user, include_archived=True)
-    return _list_page(request, queryset, "incidents/incident_list.html", {"scope": "incidents"})
+    return _list_page(request, library=False, template="incidents/incident_list.html",
+                      extra={"scope": "incidents"})
 
 
 @login_required
 @require_GET
 def library(request: HttpRequest) -> HttpResponse:
-    queryset = selectors.library_list(user=request.user, include_archived=True)
-    return _list_page(request, queryset, "incidents/library.html", {"scope": "library"})
+    return _list_page(request, library=True, template="incidents/library.html",
+                      extra={"scope": "library"})
 
 
 @login_required

@@ -18,13 +18,8 @@ from django.urls import reverse
 
 from accounts.models import Role
 from incidents.models import Incident, Organization, RootCause
-from incidents.selectors import (
-    incident_list,
-    incident_search,
-    organization_choices,
-    organization_get,
-    organization_list,
-)
+from incidents.search import incident_search, organization_choices
+from incidents.selectors import incident_list, organization_get, organization_list
 from incidents.services import incident_create, incident_update
 from tests.factories import (
     IncidentFactory,

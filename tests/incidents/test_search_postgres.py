@@ -2,7 +2,8 @@
 
 from django.db import connection
 
-from incidents.selectors import incident_list, incident_search
+from incidents.search import incident_search
+from incidents.selectors import incident_list
 from tests.factories import IncidentFactory
 
 

@@ -1,6 +1,8 @@
 """Incident reads: tenancy through for_user, search, duplicates, filters and history."""
 
+import ast
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -9,14 +11,15 @@ from django.db import connection
 from django.http import Http404
 from django.utils import timezone
 
-from incidents.filters import IncidentFilter
+from incidents import filters as incident_filters
 from incidents.history import incident_history
 from incidents.models import Factor, Incident
+from incidents.search import incident_search
 from incidents.selectors import (
+    incident_filterset,
     incident_get,
     incident_list,
     incident_possible_duplicates,
-    incident_search,
     library_list,
     organization_get,
     organization_list,
@@ -437,8 +440,8 @@ def test_organization_get_is_404_for_an_unknown_slug(member):
 
 
 def filtered(member, **params) -> list[Incident]:
-    queryset = incident_list(user=member, include_archived=True)
-    return list(IncidentFilter(params, queryset=queryset).qs)
+    """The list as a page or an API asking with these query parameters gets it."""
+    return list(incident_list(user=member, filters=params))
 
 
 def test_cause_filter_matches_primary_or_contributing_cause(member, team):
@@ -461,8 +464,7 @@ def test_primary_cause_filter_ignores_contributing_causes(member, team):
 
 def test_invalid_cause_is_a_form_error_not_a_crash(member, team):
     IncidentFactory(team=team, title="Any")
-    filterset = IncidentFilter({"cause": "no-such-cause"},
-                               queryset=incident_list(user=member, include_archived=True))
+    filterset = incident_filterset(user=member, filters={"cause": "no-such-cause"})
     assert filterset.is_valid() is False
     assert set(filterset.errors) == {"cause"}
     assert titles(filterset.qs) == {"Any"}
@@ -524,6 +526,32 @@ def test_filters_combine(member, team):
 def test_search_filter_never_reaches_another_teams_private_incident(member, three_spaces):
     assert filtered(member, q="misstep") == []
     assert titles(filtered(member, q="hijack")) == {"Shared hashtag hijack"}
+
+
+def test_library_list_with_filters_keeps_to_the_library(member, team, three_spaces):
+    IncidentFactory(team=team, visibility="library", platform="tiktok", title="Ours, shared")
+    IncidentFactory(team=team, visibility="team", platform="tiktok", title="Ours, private")
+    assert titles(library_list(user=member, filters={"platform": "tiktok"})) == {
+        "Ours, shared"}
+    assert titles(library_list(user=member, filters={})) == {"Ours, shared",
+                                                            "Shared hashtag hijack"}
+
+
+def test_filterset_offers_only_organisations_the_reader_can_see(member, three_spaces):
+    private, shared, elsewhere = three_spaces
+    elsewhere.organization.team = elsewhere.team
+    elsewhere.organization.save()
+    filterset = incident_filterset(user=member, filters={})
+    offered = set(filterset.form.fields["organization"].queryset)
+    assert offered == {private.organization, shared.organization}
+
+
+def test_the_list_filters_do_not_import_the_selectors():
+    # The selectors bind the filters; the other way round would be an import cycle.
+    tree = ast.parse(Path(incident_filters.__file__).read_text())
+    imported = {node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    assert "selectors" not in imported
+    assert "incidents.selectors" not in imported
 
 
 # incident_history

@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
 
-from incidents.models import Incident, Organization, Source, TimelineEvent
+from incidents.models import Factor, Incident, Organization, Source, TimelineEvent
 from incidents.services import (
     incident_archive,
     incident_create,
@@ -235,6 +235,80 @@ def test_unknown_platform_is_rejected(team, member):
     assert error_keys(excinfo) == {"platform"}
 
 
+def test_incident_logged_with_every_field_leaves_one_history_record_holding_them_all(
+        team, member):
+    factors = list(Factor.objects.order_by("slug")[:2])
+    incident, created = log(
+        member, team, summary="Posted *during* the storm.", origin="external",
+        visibility="library", severity="high", status="monitoring", actor="agency",
+        detected_at=NOW - timedelta(hours=5), resolved_at=NOW - timedelta(hours=1),
+        contributing_causes=[cause("automation-misfire"), cause("insensitive-timing")],
+        factors=factors, context=["tragedy", "political", "tragedy"], acknowledged=True,
+        apologized=True, explained_fix=True, defensive=True,
+        source_url="https://x.com/northwind/status/42", idempotency_key=uuid.uuid4())
+    assert created is True
+    record = incident.history.get()
+    assert record.history_type == "+"
+    assert record.history_user == member
+    assert (record.title, record.summary, record.platform, record.occurred_on) == (
+        "Sale post went out during the storm", "Posted *during* the storm.", "instagram",
+        TODAY)
+    assert (record.origin, record.visibility, record.severity, record.status,
+            record.actor) == ("external", "library", "high", "monitoring", "agency")
+    assert (record.detected_at, record.resolved_at) == (NOW - timedelta(hours=5),
+                                                        NOW - timedelta(hours=1))
+    assert record.organization.name == "Northwind Coffee"
+    assert record.organization.team is None
+    assert record.primary_cause.slug == "insensitive-timing"
+    # The primary cause is never also a contributing one.
+    assert [c.rootcause.slug for c in record.contributing_causes.all()] == [
+        "automation-misfire"]
+    assert {f.factor for f in record.factors.all()} == set(factors)
+    assert record.context == ["political", "tragedy"]
+    assert (record.acknowledged, record.apologized, record.explained_fix,
+            record.asked_for_help, record.deleted_silently, record.defensive,
+            record.blamed_others) == (True, True, True, False, False, True, False)
+    assert record.response_score == 2
+    incident.refresh_from_db()
+    assert incident.response_score == 2
+    assert incident.source_links.get().source.url == "https://twitter.com/northwind/status/42"
+
+
+# Refused by incident_create and incident_update alike: one validation for both.
+REFUSED = [
+    ({"context": ["tragedy", "full-moon"]}, "context"),
+    ({"resolved_at": NOW + timedelta(minutes=5)}, "resolved_at"),
+    ({"detected_at": datetime(1989, 12, 31, tzinfo=UTC)}, "detected_at"),
+    ({"occurred_on": TODAY + timedelta(days=1)}, "occurred_on"),
+    ({"summary": "x" * 20_001}, "summary"),
+    ({"actor": "ghost"}, "actor"),
+    ({"status": "forgotten"}, "status"),
+]
+
+
+@pytest.mark.parametrize(("fields", "key"), REFUSED)
+def test_incident_logged_with_a_refused_value_leaves_nothing_behind(team, member, fields, key):
+    with pytest.raises(ValidationError) as excinfo:
+        log(member, team, source_url="https://x.com/northwind/status/42",
+            factors=list(Factor.objects.all()[:1]), **fields)
+    assert error_keys(excinfo) == {key}
+    assert Incident.objects.count() == 0
+    assert Incident.history.count() == 0
+    assert Organization.objects.count() == 0
+    assert Source.objects.count() == 0
+
+
+@pytest.mark.parametrize(("fields", "key"), REFUSED)
+def test_edit_with_a_refused_value_changes_nothing(private_incident, member, fields, key):
+    with pytest.raises(ValidationError) as excinfo:
+        incident_update(user=member, incident=private_incident,
+                        data={"title": "Renamed", **fields})
+    assert error_keys(excinfo) == {key}
+    private_incident.refresh_from_db()
+    assert private_incident.title == "Private slip about the spring sale"
+    assert private_incident.history.count() == 1
+
+
 # incident_update
 
 
@@ -293,8 +367,6 @@ def test_changing_the_primary_cause_drops_it_from_the_contributing_causes(
 
 
 def test_factors_are_set(private_incident, member):
-    from incidents.models import Factor
-
     factors = list(Factor.objects.all()[:2])
     incident_update(user=member, incident=private_incident, data={"factors": factors})
     assert set(private_incident.factors.all()) == set(factors)
