@@ -1,4 +1,5 @@
-"""The learnings list's filters, by the names the API will use."""
+"""The learnings list's filters, by the names the API will use. learnings.selectors
+applies them (learning_filterset, learning_list): the page and the API read through it."""
 
 import django_filters
 from django.db.models import F
@@ -8,7 +9,6 @@ from common.filters import DATE_INPUT, DateRangeFilterForm, PeriodFilter
 from incidents.models import RootCause
 
 from .models import Learning, LearningStatus
-from .selectors import learning_filter_cause, learning_filter_drawn_from, learning_search
 
 ORDERINGS = {
     "-updated_at": ("-updated_at", "-pk"),
@@ -61,23 +61,25 @@ class LearningFilter(django_filters.FilterSet):
         fields: list[str] = []
         form = LearningFilterForm
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user: User | None = None, team: Team | None = None, **kwargs):
         super().__init__(*args, **kwargs)
-        if user is not None:
-            teams = Team.objects.for_user(user)
+        if user is not None or team is not None:
+            # A team reading picks among itself alone (its own learnings only).
+            teams = Team.objects.for_user(user) if user is not None \
+                else Team.objects.filter(pk=team.pk)
             self.filters["team"].queryset = teams
             # Owners are people of the reader's teams, never anyone else's.
             self.filters["owner"].queryset = User.objects.filter(
                 memberships__team__in=teams).distinct().order_by("display_name", "email")
 
     def filter_q(self, queryset, name, value):
-        return learning_search(queryset, value)
+        return queryset.search(value)
 
     def filter_cause(self, queryset, name, value):
-        return learning_filter_cause(queryset, value)
+        return queryset.with_cause(value)
 
     def filter_drawn_from(self, queryset, name, value):
-        return learning_filter_drawn_from(queryset, value)
+        return queryset.drawn_from(value)
 
     def filter_archived(self, queryset, name, value):
         return queryset  # applied in filter_queryset: active learnings unless asked

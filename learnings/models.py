@@ -4,11 +4,14 @@ from datetime import date
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from accounts.tenancy import TeamOwnedQuerySet, Tenancy
 from common.models import PublicModel
+from common.text import search_text
+from incidents.models import Incident, Origin, RootCause
 
 
 class LearningStatus(models.TextChoices):
@@ -38,6 +41,17 @@ TRANSITION_VERBS = {
 }
 
 
+def counted_links() -> models.QuerySet:
+    """Links of the outer learning to the incidents that count for it: active ones its team
+    can read (its own and the library's). An incident another team has since made private, or
+    one archived, no longer shapes the learning."""
+    return Learning.incidents.through.objects.filter(
+        Incident.tenancy.readable_q(OuterRef("team_id"), prefix="incident__"),
+        learning_id=OuterRef("pk"),
+        incident__archived_at__isnull=True,
+    )
+
+
 class LearningQuerySet(TeamOwnedQuerySet):
     """Learnings belong to a team and are read by its members only (no shared rows)."""
 
@@ -46,6 +60,37 @@ class LearningQuerySet(TeamOwnedQuerySet):
 
     def archived(self) -> "LearningQuerySet":
         return self.filter(archived_at__isnull=False)
+
+    def with_cause(self, cause: RootCause, *, besides: Incident | None = None
+                   ) -> "LearningQuerySet":
+        """Learnings whose derived causes include this one (primary or contributing cause of
+        an incident that counts for them); `besides`: through other incidents than that one."""
+        links = counted_links().filter(
+            Q(incident__primary_cause=cause) | Q(incident__contributing_causes=cause))
+        if besides is not None:
+            links = links.exclude(incident_id=besides.pk)
+        return self.filter(Exists(links))
+
+    def drawn_from(self, value: str) -> "LearningQuerySet":
+        """own: only from own failures; external: only from other organisations'; both.
+        Anything else changes nothing."""
+        own = Exists(counted_links().filter(incident__origin=Origin.OWN))
+        external = Exists(counted_links().filter(incident__origin=Origin.EXTERNAL))
+        if value == "own":
+            return self.filter(own & ~external)
+        if value == "external":
+            return self.filter(external & ~own)
+        if value == "both":
+            return self.filter(own & external)
+        return self
+
+    def search(self, text: str) -> "LearningQuerySet":
+        """Every word must appear in the title, the lesson or the practice."""
+        queryset = self
+        for word in search_text(text).split():
+            queryset = queryset.filter(Q(title__icontains=word) | Q(lesson__icontains=word)
+                                       | Q(practice__icontains=word))
+        return queryset
 
 
 class Learning(PublicModel):
@@ -107,6 +152,20 @@ class Learning(PublicModel):
         """Retired or archived: its actions are closed, neither open nor overdue, until the
         learning is reopened or restored (nothing is stored on the actions themselves)."""
         return self.status == LearningStatus.RETIRED or self.archived_at is not None
+
+    @property
+    def actions_closed_note(self) -> str:
+        """Why its actions are closed, as its page and a refused change say it ("" while
+        they are not)."""
+        if not self.closes_actions:
+            return ""
+        state = "archived" if self.is_archived else "retired"
+        return f"This learning is {state}; its actions are closed."
+
+    @property
+    def reopen_verb(self) -> str:
+        """What opens its closed actions again: restoring it (archived) or reopening it."""
+        return "Restore" if self.is_archived else "Reopen"
 
     def next_statuses(self) -> list[tuple[str, str]]:
         """(status, button label) for each status this learning may move to."""

@@ -1,8 +1,11 @@
 """Reads for learnings and action items, and the learning side of the incident page
-(linked learnings, precedents, repeat causes). Every one goes through a for_user door."""
+(linked learnings, precedents, repeat causes). Every one goes through a for_user door, or
+for_team when a team reads (dashboards, the digest)."""
 
+import datetime as dt
 import zoneinfo
 from collections import Counter
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -17,12 +20,14 @@ from django.db.models import (
     Q,
     QuerySet,
     When,
+    prefetch_related_objects,
 )
 from django.db.models import Value as V
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import Team, User
+from accounts.tenancy import TeamOwnedQuerySet, writable_teams
 from common.text import search_text
 from incidents.models import (
     Incident,
@@ -33,6 +38,7 @@ from incidents.models import (
 )
 from incidents.selectors import incident_search
 
+from .filters import LearningFilter
 from .models import ActionItem, Learning, LearningStatus
 
 Link = Learning.incidents.through
@@ -46,45 +52,15 @@ STATUS_ORDER = Case(
 )
 
 
-def _counted_links(learning_ref="pk", team_ref="team_id"):
-    """Links of the outer learning to incidents that count for it: active ones its team can
-    read (its own and the library's). An incident another team has since made private, or
-    one archived, no longer shapes the learning."""
-    return Link.objects.filter(
-        Incident.tenancy.readable_q(OuterRef(team_ref), prefix="incident__"),
-        learning_id=OuterRef(learning_ref),
-        incident__archived_at__isnull=True,
-    )
-
-
-def _with_cause(links, cause: RootCause):
-    return links.filter(Q(incident__primary_cause=cause) | Q(incident__contributing_causes=cause))
-
-
-def learning_filter_cause(queryset: QuerySet[Learning], cause: RootCause) -> QuerySet[Learning]:
-    """Learnings whose derived causes include this one."""
-    return queryset.filter(Exists(_with_cause(_counted_links(), cause)))
-
-
-def learning_filter_drawn_from(queryset: QuerySet[Learning], value: str) -> QuerySet[Learning]:
-    """own: only from own failures; external: only from other organisations'; both."""
-    own = Exists(_counted_links().filter(incident__origin=Origin.OWN))
-    external = Exists(_counted_links().filter(incident__origin=Origin.EXTERNAL))
-    if value == "own":
-        return queryset.filter(own & ~external)
-    if value == "external":
-        return queryset.filter(external & ~own)
-    if value == "both":
-        return queryset.filter(own & external)
-    return queryset
-
-
-def learning_search(queryset: QuerySet[Learning], text: str) -> QuerySet[Learning]:
-    """Every word must appear in the title, the lesson or the practice."""
-    for word in search_text(text).split():
-        queryset = queryset.filter(Q(title__icontains=word) | Q(lesson__icontains=word)
-                                   | Q(practice__icontains=word))
-    return queryset
+def _readable(model: type[Learning | ActionItem], *, user: User | None, team: Team | None
+              ) -> TeamOwnedQuerySet:
+    """The rows of `model` a person reads (for_user) or a team reads (for_team): one of the
+    two, never both, never neither."""
+    if (user is None) == (team is None):
+        raise TypeError("Read for a user or for a team: give exactly one.")
+    if user is not None:
+        return model.objects.for_user(user)
+    return model.objects.for_team(team)
 
 
 def _linked_incidents_prefetch() -> Prefetch:
@@ -96,11 +72,18 @@ def _linked_incidents_prefetch() -> Prefetch:
     )
 
 
-def learning_list(*, user: User, include_archived: bool = False) -> QuerySet[Learning]:
-    """Learnings of the user's teams with what a list row shows: owner, team, action counts,
-    and the linked incidents (for the derived causes), in a fixed number of queries."""
+def learning_filterset(*, user: User | None = None, team: Team | None = None,
+                       filters: Mapping | None = None) -> LearningFilter:
+    """The learnings list's filters (LearningFilter), bound to `filters` by the names of the
+    list page's query string, over the learnings a person (user) or a team reads, with what a
+    list row shows: owner, team, open-action count and the linked incidents (for the derived
+    causes), in a fixed number of queries.
+
+    Its `.qs` is the list (learning_list); the page takes its form and chips from it too, so
+    the values are validated once. A value that does not validate filters nothing (the page
+    says why beside the field; an API refuses it by the filterset's `errors`)."""
     queryset = (
-        Learning.objects.for_user(user)
+        _readable(Learning, user=user, team=team)
         .select_related("team", "owner")
         .prefetch_related(_linked_incidents_prefetch())
         .annotate(
@@ -110,16 +93,40 @@ def learning_list(*, user: User, include_archived: bool = False) -> QuerySet[Lea
                 archived_at__isnull=True) & ~Q(status=LearningStatus.RETIRED)),
         )
     )
-    return queryset if include_archived else queryset.active()
+    # Always bound (no values too), so that the defaults apply: active ones, latest change first.
+    return LearningFilter(filters or {}, queryset=queryset, user=user, team=team)
 
 
-def learning_get(*, user: User, public_id: UUID | str) -> Learning:
-    """One learning of the user's teams (archived ones too) with its page's data; 404
-    otherwise, so another team's learnings stay out of sight."""
+def learning_list(*, user: User | None = None, team: Team | None = None,
+                  filters: Mapping | None = None) -> QuerySet[Learning]:
+    """The learnings a person (user) or a team reads, filtered and ordered as the list page
+    does with these values: without any, the active ones, most recently changed first."""
+    return learning_filterset(user=user, team=team, filters=filters).qs
+
+
+def learning_rows(learnings: Iterable[Learning]) -> list[Learning]:
+    """A list page's learnings, each with what its row shows beyond its fields: the derived
+    causes (`causes`) and how many of the incidents that count for it are the team's own
+    failures or other organisations' (`own_count`, `external_count`). No query for rows of
+    learning_list (their incidents are prefetched); two for others, however many."""
+    learnings = list(learnings)
+    prefetch_related_objects(learnings, _linked_incidents_prefetch())
+    for learning in learnings:
+        learning.causes = learning_causes(learning)
+        counted = counted_incidents(learning)
+        learning.own_count = sum(1 for incident in counted if incident.origin == Origin.OWN)
+        learning.external_count = len(counted) - learning.own_count
+    return learnings
+
+
+def learning_get(*, user: User | None = None, team: Team | None = None,
+                 public_id: UUID | str) -> Learning:
+    """One learning a person (user) or a team reads (archived ones too) with its page's data;
+    404 otherwise, so another team's learnings stay out of sight."""
     # Active and removed actions in one query; the page lists removed ones for restoring.
     items = ActionItem.objects.select_related("owner", "done_by", "learning__team")
     learning = (
-        Learning.objects.for_user(user)
+        _readable(Learning, user=user, team=team)
         .select_related("team", "owner", "created_by", "status_changed_by")
         .prefetch_related(_linked_incidents_prefetch(),
                           Prefetch("action_items", queryset=items, to_attr="all_items"))
@@ -133,8 +140,34 @@ def learning_get(*, user: User, public_id: UUID | str) -> Learning:
     return learning
 
 
+def learning_draft_teams(*, user: User, incidents: Iterable[Incident]) -> QuerySet[Team]:
+    """The user's teams that may draw a learning from all these incidents, by name: those
+    where the user may write and that can read each of them (their own, or the library's)."""
+    teams = writable_teams(user)
+    ids = [incident.pk for incident in incidents]
+    if not ids:
+        return teams
+    unreadable = Incident.objects.filter(pk__in=ids).exclude(
+        Incident.tenancy.readable_q(OuterRef("pk")))
+    return teams.exclude(Exists(unreadable))
+
+
+def learning_prefill(*, incident: Incident) -> dict[str, str]:
+    """What a learning drawn from this incident starts with: its primary cause's name and
+    the incident for a title, the incident in a line and what the cause is for the lesson,
+    and the cause's prevention for the practice."""
+    cause = incident.primary_cause
+    return {
+        "title": f"{cause.name}: {incident.title}"[:200],
+        "lesson": f"**{incident.organization.name}, {incident.occurred_on:%B %Y}** — "
+                  f"{incident.title}.\n\n{cause.description}",
+        "practice": cause.prevention,
+    }
+
+
 def counted_incidents(learning: Learning) -> list[Incident]:
-    """The linked incidents that shape the learning (see _counted_links), from the prefetch."""
+    """The linked incidents that shape the learning (see models.counted_links), from the
+    prefetch."""
     return [
         incident for incident in learning.linked_incidents
         if incident.archived_at is None
@@ -192,23 +225,47 @@ def linkable_incident_search(*, learning: Learning, text: str, limit: int = 10) 
     return list(queryset[:limit])
 
 
-def action_item_list_for_owner(*, user: User, include_done: bool = False
-                               ) -> QuerySet[ActionItem]:
-    """The user's own action items across their teams: open ones by due date (so overdue
-    first), undated last; done ones after, most recent first."""
+def action_item_list(*, user: User | None = None, team: Team | None = None,
+                     owner: User | None = None, done: bool = False) -> QuerySet[ActionItem]:
+    """The action items a person (user) or a team reads on active learnings, of one `owner`
+    if given. Open ones (done=False; not those a retired learning closed) by due date, so
+    overdue first, undated last; or done ones (done=True), the latest done first."""
     queryset = (
-        ActionItem.objects.for_user(user).active()
-        .filter(owner=user, learning__archived_at__isnull=True)
-        # The owner is the reader, but each row names it: one join, not a query a row.
+        _readable(ActionItem, user=user, team=team).active()
+        .filter(learning__archived_at__isnull=True)
+        # Each row names its owner (even the reader's own): one join, not a query a row.
         .select_related("learning__team", "owner")
     )
-    if not include_done:
-        return queryset.open()
-    # Done ones, and open ones whose learning still asks for them (not those it closed).
-    queryset = queryset.filter(Q(done_at__isnull=False) | Q(pk__in=queryset.open().values("pk")))
-    # Open ones (no done_at) first in their own order; then the latest done.
-    return queryset.order_by(F("done_at").desc(nulls_first=True),
-                             F("due_on").asc(nulls_last=True), "pk")
+    if owner is not None:
+        queryset = queryset.filter(owner=owner)
+    if done:
+        return queryset.filter(done_at__isnull=False).order_by("-done_at", "-pk")
+    return queryset.open().order_by(F("due_on").asc(nulls_last=True), "pk")
+
+
+def action_item_get(*, user: User | None = None, team: Team | None = None,
+                    public_id: UUID | str) -> ActionItem:
+    """One action item a person (user) or a team reads, archived or not; 404 otherwise."""
+    item = (_readable(ActionItem, user=user, team=team)
+            .select_related("learning__team", "owner").filter(public_id=public_id).first())
+    if item is None:
+        raise Http404("No such action item.")
+    return item
+
+
+def action_item_rows(items: Iterable[ActionItem], *, user: User) -> list[ActionItem]:
+    """Action items as a list across teams shows them: whether the reader may change each
+    (`can_write`) and today in its team's calendar (`team_today`, for overdue). One query."""
+    items = list(items)
+    if not items:
+        return items
+    writable = set(Team.objects.writable_by(user).values_list("pk", flat=True))
+    todays: dict[int, dt.date] = {}
+    for item in items:
+        team = item.learning.team
+        item.can_write = team.pk in writable
+        item.team_today = todays.setdefault(team.pk, team.today())
+    return items
 
 
 def action_item_counts(items: list[ActionItem], today) -> tuple[int, int]:
@@ -230,7 +287,7 @@ def learning_precedents(*, user: User, incident: Incident, limit: int = 5) -> li
     """The reader's teams' learnings that share this incident's primary cause and are not
     drawn from it already: adopted first, then proposed and drafts; retired ones not."""
     queryset = (
-        learning_filter_cause(Learning.objects.for_user(user).active(), incident.primary_cause)
+        Learning.objects.for_user(user).active().with_cause(incident.primary_cause)
         .exclude(status=LearningStatus.RETIRED)
         .exclude(Exists(Link.objects.filter(learning_id=OuterRef("pk"), incident=incident)))
         .select_related("team", "owner")
@@ -268,8 +325,7 @@ def incident_repeat_of(*, user: User, incident: Incident) -> list[Learning]:
             .filter(team_id=incident.team_id, adopted_at__isnull=False,
                     adopted_at__date__lt=incident.occurred_on)
             .filter(Q(retired_at__isnull=True) | Q(retired_at__date__gte=incident.occurred_on))
-            .filter(Exists(_with_cause(_counted_links(), incident.primary_cause)
-                           .exclude(incident_id=incident.pk)))
+            .with_cause(incident.primary_cause, besides=incident)
             .select_related("owner")
             .order_by("adopted_at")
         )

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import Membership, Role, Team, User
+from accounts.models import Membership, Team, User
 from accounts.tenancy import require_writer
 from common.dates import check_planned_dates
 from common.history import attribute_history
@@ -39,23 +39,19 @@ NOT_READABLE = ("No incident your team can read has that address: link your team
                 "incidents or the library's.")
 
 
-def _require_team_member(team: Team, person: User | None, field: str) -> None:
-    if person is not None and not Membership.objects.filter(user=person, team=team).exists():
-        raise ValidationError({field: f"{person} is not a member of {team.name}."})
-
-
-def _require_able_owner(team: Team, person: User | None, field: str, cannot: str) -> None:
-    """A new owner must be able to act on what they own: a member or manager of the team.
-    Someone made a viewer after being given something keeps it until it is reassigned."""
+def _check_owner(team: Team, person: User | None, *, cannot: str, new: bool = True) -> None:
+    """An owner belongs to the team. A new one must also be able to act on what they own (may
+    write: Membership.can_write); someone made a viewer after being given something keeps it
+    until it is reassigned."""
     if person is None:
         return
-    role = Membership.objects.filter(user=person, team=team).values_list("role", flat=True)
-    role = role.first()
-    if role is None:
-        raise ValidationError({field: f"{person} is not a member of {team.name}."})
-    if role == Role.VIEWER:
-        raise ValidationError({field: f"{person} is a viewer in {team.name} and cannot "
-                                      f"{cannot}: choose a member or manager."})
+    try:
+        membership = Membership.objects.get(user=person, team=team)
+    except Membership.DoesNotExist:
+        raise ValidationError({"owner": f"{person} is not a member of {team.name}."}) from None
+    if new and not membership.can_write:
+        raise ValidationError({"owner": f"{person} is a viewer in {team.name} and cannot "
+                                        f"{cannot}: choose a member or manager."})
 
 
 def _readable_incidents(team: Team, public_ids: Iterable[UUID | str]) -> list[Incident]:
@@ -93,7 +89,7 @@ def learning_create_from_incidents(
 
     def create() -> Learning:
         incidents = _readable_incidents(team, incident_ids)
-        _require_able_owner(team, owner, "owner", LEARNING_OWNER_CANNOT)
+        _check_owner(team, owner, cannot=LEARNING_OWNER_CANNOT)
         check_planned_dates(today=team.today(), review_on=review_on)
         check_lengths(lesson=(lesson, LONG_TEXT_MAX), practice=(practice, LONG_TEXT_MAX))
         learning = Learning(team=team, title=title.strip(), lesson=lesson, practice=practice,
@@ -127,10 +123,8 @@ def learning_update(*, user: User, learning: Learning, data: dict[str, Any]) -> 
         if field in data and getattr(learning, field) != data[field]:
             setattr(learning, field, data[field].strip() if field == "title" else data[field])
             changed = True
-    if new_owner:
-        _require_able_owner(learning.team, learning.owner, "owner", LEARNING_OWNER_CANNOT)
-    elif "owner" in data:
-        _require_team_member(learning.team, learning.owner, "owner")
+    if "owner" in data:
+        _check_owner(learning.team, learning.owner, cannot=LEARNING_OWNER_CANNOT, new=new_owner)
     if "review_on" in data:
         check_planned_dates(today=learning.team.today(), review_on=learning.review_on)
     check_lengths(lesson=(learning.lesson, LONG_TEXT_MAX),
@@ -211,10 +205,6 @@ def learning_incident_link(*, user: User, learning: Learning,
     including another of the actor's teams' private incidents (the learning's team would
     see it)."""
     require_writer(user, learning.team)
-    try:
-        incident_id = UUID(str(incident_id))
-    except ValueError as error:
-        raise ValidationError({"incident": NOT_READABLE}) from error
     (incident,) = _readable_incidents(learning.team, [incident_id])
     if learning.incidents.filter(pk=incident.pk).exists():
         raise ValidationError({"incident": "That incident is already linked to this learning."})
@@ -233,30 +223,37 @@ def learning_incident_unlink(*, user: User, learning: Learning, incident: Incide
     _touch(learning)
 
 
-def _validate_action_item(item: ActionItem, *, new_owner: bool = True) -> None:
+def _validate_action_item(item: ActionItem, *, new_owner: bool = True,
+                          new_due_on: bool = True) -> None:
     team = item.learning.team
-    if new_owner:
-        _require_able_owner(team, item.owner, "owner", ACTION_OWNER_CANNOT)
-    else:
-        _require_team_member(team, item.owner, "owner")
+    _check_owner(team, item.owner, cannot=ACTION_OWNER_CANNOT, new=new_owner)
     if item.kind not in ActionKind.values:
         raise ValidationError({"kind": "Choose preventive, detective or corrective."})
-    check_planned_dates(today=team.today(), due_on=item.due_on)
-    if item.due_on and item.done_at is None and item.due_on < team.today():
-        raise ValidationError({"due_on": "That date has passed. A past due date is only for an "
-                                         "action that is already done."})
+    # An old due date that has since passed is not the editor's doing: checked when set.
+    if new_due_on:
+        today = team.today()
+        check_planned_dates(today=today, due_on=item.due_on)
+        if item.due_on and item.done_at is None and item.due_on < today:
+            raise ValidationError({"due_on": "That date has passed. A past due date is only "
+                                             "for an action that is already done."})
     item.full_clean()
 
 
-def _closed_note(learning: Learning) -> str:
-    state = "archived" if learning.archived_at is not None else "retired"
-    return f"This learning is {state}; its actions are closed."
+def _require_open_learning(learning: Learning, *, adding: bool = False) -> None:
+    """Actions of a retired or archived learning are closed: none is added, ticked off or
+    reopened until the learning is reopened or restored."""
+    if not learning.closes_actions:
+        return
+    if adding:
+        raise ValidationError({"title": f"{learning.actions_closed_note} "
+                                        f"{learning.reopen_verb} it to add actions."})
+    raise ValidationError({"done": learning.actions_closed_note})
 
 
-def _require_open_learning(learning: Learning) -> None:
-    """Actions of a retired or archived learning are closed: not ticked off or reopened."""
-    if learning.closes_actions:
-        raise ValidationError({"done": _closed_note(learning)})
+def _locked(item: ActionItem) -> ActionItem:
+    """The item again, locked for the change, with its learning and team."""
+    return (ActionItem.objects.select_for_update().select_related("learning__team")
+            .get(pk=item.pk))
 
 
 @transaction.atomic
@@ -272,10 +269,7 @@ def action_item_create(
 ) -> ActionItem:
     """Add a follow-up to a learning; one already done may carry a past due date."""
     require_writer(user, learning.team)
-    if learning.closes_actions:
-        state = "archived" if learning.archived_at is not None else "retired"
-        verb = "restore" if state == "archived" else "reopen"
-        raise ValidationError({"title": f"This learning is {state}; {verb} it to add actions."})
+    _require_open_learning(learning, adding=True)
     now = timezone.now()
     item = ActionItem(learning=learning, title=title.strip(), owner=owner, due_on=due_on,
                       kind=kind, created_by=user, done_at=now if done else None,
@@ -291,21 +285,13 @@ def action_item_create(
 def action_item_update(*, user: User, item: ActionItem, data: dict[str, Any]) -> ActionItem:
     """Change an action item's title, owner, due date or kind."""
     require_writer(user, item.learning.team)
-    item = ActionItem.objects.select_for_update().select_related("learning__team").get(pk=item.pk)
+    item = _locked(item)
     changed = [f for f in ACTION_ITEM_FIELDS if f in data and getattr(item, f) != data[f]]
     if not changed:
         return item
     for field in changed:
         setattr(item, field, data[field].strip() if field == "title" else data[field])
-    if "due_on" not in changed:
-        # An old due date that has since passed is not the editor's doing.
-        if "owner" in changed:
-            _require_able_owner(item.learning.team, item.owner, "owner", ACTION_OWNER_CANNOT)
-        else:
-            _require_team_member(item.learning.team, item.owner, "owner")
-        item.full_clean()
-    else:
-        _validate_action_item(item, new_owner="owner" in changed)
+    _validate_action_item(item, new_owner="owner" in changed, new_due_on="due_on" in changed)
     attribute_history(item, user)
     item.save()
     _touch(item.learning)
@@ -315,7 +301,7 @@ def action_item_update(*, user: User, item: ActionItem, data: dict[str, Any]) ->
 @transaction.atomic
 def action_item_complete(*, user: User, item: ActionItem) -> ActionItem:
     require_writer(user, item.learning.team)
-    item = ActionItem.objects.select_for_update().select_related("learning__team").get(pk=item.pk)
+    item = _locked(item)
     _require_open_learning(item.learning)
     if item.done_at is None:
         attribute_history(item, user)
@@ -330,7 +316,7 @@ def action_item_complete(*, user: User, item: ActionItem) -> ActionItem:
 def action_item_reopen(*, user: User, item: ActionItem) -> ActionItem:
     """Mark a done item open again (it is overdue at once if its date has passed)."""
     require_writer(user, item.learning.team)
-    item = ActionItem.objects.select_for_update().select_related("learning__team").get(pk=item.pk)
+    item = _locked(item)
     _require_open_learning(item.learning)
     if item.done_at is not None:
         attribute_history(item, user)

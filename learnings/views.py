@@ -10,14 +10,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.current import current_membership
-from accounts.models import Team
-from accounts.tenancy import can_write, require_writer, writable_teams
+from accounts.tenancy import can_write, require_writer
 from common.pages import HISTORY_CHANGED, apply_errors, list_page, paginate, section_response
 from incidents import selectors as incident_selectors
-from incidents.models import Incident, Origin
 
 from . import selectors, services
-from .filters import LearningFilter
 from .forms import (
     ActionItemCreateForm,
     ActionItemForm,
@@ -32,43 +29,15 @@ from .models import ActionItem, Learning, LearningStatus
 MORE_FILTERS = ("drawn_from", "team", "period", "created_after", "created_before", "archived")
 
 
-def _learning_rows(learnings) -> None:
-    for learning in learnings:
-        learning.causes = selectors.learning_causes(learning)
-        counted = selectors.counted_incidents(learning)
-        learning.own_count = sum(1 for i in counted if i.origin == Origin.OWN)
-        learning.external_count = len(counted) - learning.own_count
-
-
 @login_required
 @require_GET
 def learning_list(request: HttpRequest) -> HttpResponse:
-    queryset = selectors.learning_list(user=request.user, include_archived=True)
-    filterset = LearningFilter(request.GET, queryset=queryset, user=request.user)
+    filterset = selectors.learning_filterset(user=request.user, filters=request.GET)
     return list_page(request, filterset, template="learnings/learning_list.html",
                      results_template="learnings/partials/learning_results.html",
                      results_id="learning-results", more_filters=MORE_FILTERS,
-                     rows=_learning_rows,
+                     rows=selectors.learning_rows,
                      extra={"several_teams": filterset.filters["team"].queryset.count() > 1})
-
-
-def _teams_for(user, incidents: list[Incident]):
-    """The user's teams that may write a learning drawn from all these incidents: teams
-    that can read each of them (their own, or the library's)."""
-    teams = list(writable_teams(user))
-    allowed = [team.pk for team in teams if all(
-        Incident.tenancy.readable_by_team(incident, team.pk) for incident in incidents)]
-    return Team.objects.filter(pk__in=allowed).order_by("name")
-
-
-def _prefill(incident: Incident) -> dict:
-    cause = incident.primary_cause
-    return {
-        "title": f"{cause.name}: {incident.title}"[:200],
-        "lesson": f"**{incident.organization.name}, {incident.occurred_on:%B %Y}** — "
-                  f"{incident.title}.\n\n{cause.description}",
-        "practice": cause.prevention,
-    }
 
 
 @login_required
@@ -84,7 +53,7 @@ def learning_create(request: HttpRequest) -> HttpResponse:
         raise Http404("No such incident.") from error
     if len(incidents) != len(set(wanted)):
         raise Http404("No such incident.")
-    teams = _teams_for(request.user, incidents)
+    teams = selectors.learning_draft_teams(user=request.user, incidents=incidents)
     if not teams.exists():
         raise PermissionDenied("Only members and managers of a team that can read these "
                                "incidents can draw a learning from them.")
@@ -94,7 +63,7 @@ def learning_create(request: HttpRequest) -> HttpResponse:
     initial = {"team": default_team, "owner": request.user.pk,
                "incidents": [str(i.public_id) for i in incidents]}
     if incidents:
-        initial.update(_prefill(incidents[0]))
+        initial.update(selectors.learning_prefill(incident=incidents[0]))
     form = LearningCreateForm(request.POST or None, teams=teams, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -308,10 +277,7 @@ def action_item_create(request: HttpRequest, public_id) -> HttpResponse:
 
 
 def _writable_item(request: HttpRequest, item_id) -> ActionItem:
-    item = (ActionItem.objects.for_user(request.user).select_related("learning__team", "owner")
-            .filter(public_id=item_id).first())
-    if item is None:
-        raise Http404("No such action item.")
+    item = selectors.action_item_get(user=request.user, public_id=item_id)
     require_writer(request.user, item.learning.team)
     return item
 
@@ -401,18 +367,12 @@ def action_item_edit(request: HttpRequest, item_id) -> HttpResponse:
 @login_required
 @require_GET
 def my_action_items(request: HttpRequest) -> HttpResponse:
-    """The signed-in user's action items across their teams, overdue first."""
+    """The signed-in user's open action items across their teams, overdue first; or the
+    finished ones (?show=done), the latest first."""
     show_done = request.GET.get("show") == "done"
-    items = selectors.action_item_list_for_owner(user=request.user, include_done=show_done)
-    if show_done:
-        items = items.filter(done_at__isnull=False).order_by("-done_at")
+    items = selectors.action_item_list(user=request.user, owner=request.user, done=show_done)
     page = paginate(request, items, per_page=50)
-    writable = set(writable_teams(request.user).values_list("pk", flat=True))
-    todays = {}
-    for item in page.object_list:
-        team = item.learning.team
-        item.can_write = team.pk in writable
-        item.team_today = todays.setdefault(team.pk, team.today())
+    selectors.action_item_rows(page.object_list, user=request.user)
     return render(request, "learnings/my_action_items.html", {
         "page": page, "show_done": show_done,
     })

@@ -4,9 +4,6 @@ imports learnings (DESIGN, rule 8)."""
 
 from django import template
 
-from accounts.tenancy import writable_teams
-from incidents.models import Visibility
-
 from .. import selectors
 
 register = template.Library()
@@ -17,13 +14,10 @@ def incident_learnings(context, incident):
     """Learnings drawn from this incident, the reader's precedents for its primary cause,
     library incidents with the same cause, and whether it repeats an adopted learning."""
     user = context["request"].user
-    teams = writable_teams(user)
-    if incident.visibility != Visibility.LIBRARY:
-        teams = teams.filter(pk=incident.team_id)
     return {
         "incident": incident,
         "request": context["request"],
-        "can_draw": teams.exists(),
+        "can_draw": selectors.learning_draft_teams(user=user, incidents=[incident]).exists(),
         "linked": selectors.incident_learning_list(user=user, incident=incident),
         "precedents": selectors.learning_precedents(user=user, incident=incident),
         "library": selectors.library_precedents(user=user, incident=incident),

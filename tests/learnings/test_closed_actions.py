@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from learnings.models import ActionItem, Learning, LearningStatus
-from learnings.selectors import action_item_list_for_owner, learning_list
+from learnings.selectors import action_item_list, learning_list
 from learnings.services import (
     action_item_complete,
     action_item_create,
@@ -61,7 +61,7 @@ def learnings(team, member):
 
 
 def test_my_actions_leave_out_the_actions_of_retired_and_archived_learnings(member, learnings):
-    titles = [item.title for item in action_item_list_for_owner(user=member)]
+    titles = [item.title for item in action_item_list(user=member, owner=member)]
     assert titles == ["In force: overdue", "In force: later"]
 
 
@@ -69,7 +69,8 @@ def test_the_learnings_list_counts_no_open_actions_on_retired_or_archived_ones(
     member, learnings
 ):
     counts = {learning.title: learning.open_item_count
-              for learning in learning_list(user=member, include_archived=True)}
+              for archived in ("", "true")
+              for learning in learning_list(user=member, filters={"archived": archived})}
     assert counts == {"In force": 2, "Retired": 0, "Archived": 0}
 
 
@@ -83,7 +84,7 @@ def test_an_action_of_a_retired_learning_is_not_overdue(learnings):
 def test_reopening_a_retired_learning_opens_its_actions_again(member, learnings):
     learning_change_status(user=member, learning=learnings["retired"],
                            status=LearningStatus.DRAFT)
-    titles = {item.title for item in action_item_list_for_owner(user=member)}
+    titles = {item.title for item in action_item_list(user=member, owner=member)}
     assert titles == {"Retired: overdue", "In force: overdue", "In force: later",
                       "Retired: later"}
 
@@ -101,7 +102,7 @@ def test_no_action_is_added_to_a_retired_learning(member, learnings):
     with pytest.raises(ValidationError) as excinfo:
         action_item_create(user=member, learning=learnings["retired"], title="One more")
     assert excinfo.value.message_dict == {"title": [
-        "This learning is retired; reopen it to add actions."]}
+        "This learning is retired; its actions are closed. Reopen it to add actions."]}
     assert not ActionItem.objects.filter(title="One more").exists()
 
 

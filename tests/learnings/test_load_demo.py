@@ -15,7 +15,7 @@ from incidents.models import Incident, Organization, Source, TimelineEvent
 from incidents.seed import LIBRARY_TEAM, SEED_CSV
 from learnings.demo import ALLERGEN_REPLY, DEMO_LEARNINGS
 from learnings.models import ActionItem, Learning, LearningStatus
-from learnings.selectors import incident_repeat_of, learning_filter_drawn_from
+from learnings.selectors import incident_repeat_of
 
 
 def load_demo() -> str:
@@ -182,9 +182,9 @@ def test_learnings_keep_their_status_dates_in_order(demo_team):
 
 def test_learnings_are_drawn_from_library_own_and_both(demo_team):
     learnings = Learning.objects.filter(team=demo_team)
-    external = learning_filter_drawn_from(learnings, "external")
-    own = learning_filter_drawn_from(learnings, "own")
-    both = learning_filter_drawn_from(learnings, "both")
+    external = learnings.drawn_from("external")
+    own = learnings.drawn_from("own")
+    both = learnings.drawn_from("both")
     assert external.count() >= 2
     assert own.count() >= 2
     assert both.count() >= 1

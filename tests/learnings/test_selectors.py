@@ -13,17 +13,20 @@ from incidents.models import Incident
 from incidents.selectors import incident_get
 from learnings.models import ActionItem, Learning
 from learnings.selectors import (
-    action_item_list_for_owner,
+    action_item_get,
+    action_item_list,
+    action_item_rows,
     counted_incidents,
     incident_learning_list,
     incident_repeat_of,
     learning_causes,
-    learning_filter_cause,
-    learning_filter_drawn_from,
+    learning_draft_teams,
+    learning_filterset,
     learning_get,
     learning_list,
     learning_precedents,
-    learning_search,
+    learning_prefill,
+    learning_rows,
     library_precedents,
     linkable_incident_search,
     visible_incidents,
@@ -48,7 +51,7 @@ def make_incident(team, primary="production-slip", contributing=(), **fields):
 
 def listed(user, pk):
     """The learning as learning_list gives it (with its linked incidents prefetched)."""
-    return learning_list(user=user, include_archived=True).get(pk=pk)
+    return learning_list(user=user).get(pk=pk)
 
 
 def titles(objects) -> list[str]:
@@ -126,7 +129,7 @@ def test_learning_without_incidents_has_no_causes(team, member):
     assert learning_causes(listed(member, make_learning(team).pk)) == []
 
 
-# learning_filter_cause
+# Learning.objects.with_cause
 
 
 def test_cause_filter_matches_primary_or_contributing_causes_of_linked_incidents(
@@ -138,7 +141,7 @@ def test_cause_filter_matches_primary_or_contributing_causes_of_linked_incidents
         team, make_incident(team, "production-slip", ["account-compromise"]),
         title="By contributing")
     make_learning(team, make_incident(team, "production-slip"), title="Other cause")
-    found = learning_filter_cause(Learning.objects.all(), cause("account-compromise"))
+    found = Learning.objects.with_cause(cause("account-compromise"))
     assert set(found) == {by_primary, by_contributing}
 
 
@@ -150,26 +153,26 @@ def test_cause_filter_ignores_archived_and_since_private_incidents(team, other_t
     make_learning(team, archived, title="Archived")
     since_private = make_learning(team, theirs, title="Since private")
     compromise = cause("account-compromise")
-    assert list(learning_filter_cause(Learning.objects.all(), compromise)) == [since_private]
+    assert list(Learning.objects.with_cause(compromise)) == [since_private]
     make_private(theirs)
-    assert list(learning_filter_cause(Learning.objects.all(), compromise)) == []
+    assert list(Learning.objects.with_cause(compromise)) == []
 
 
 def test_cause_filter_lists_a_learning_once_whatever_the_number_of_matching_incidents(team):
     learning = make_learning(team, make_incident(team, "account-compromise"),
                              make_incident(team, "production-slip", ["account-compromise"]))
-    found = learning_filter_cause(Learning.objects.all(), cause("account-compromise"))
+    found = Learning.objects.with_cause(cause("account-compromise"))
     assert list(found) == [learning]
 
 
 def test_another_teams_own_incident_counts_for_that_teams_learning(other_team):
     theirs = make_incident(other_team, "account-compromise")
     learning = make_learning(other_team, theirs)
-    found = learning_filter_cause(Learning.objects.all(), cause("account-compromise"))
+    found = Learning.objects.with_cause(cause("account-compromise"))
     assert list(found) == [learning]
 
 
-# learning_filter_drawn_from
+# Learning.objects.drawn_from
 
 
 @pytest.fixture
@@ -197,7 +200,7 @@ def drawn(team, other_team):
     ],
 )
 def test_drawn_from_filter_tells_own_from_external_failures(drawn, value, expected):
-    found = learning_filter_drawn_from(Learning.objects.all(), value)
+    found = Learning.objects.drawn_from(value)
     assert set(titles(found)) == expected
 
 
@@ -205,12 +208,12 @@ def test_external_incident_made_private_no_longer_makes_a_learning_drawn_from_bo
     team, other_team, drawn
 ):
     make_private(drawn["both"].incidents.get(origin="external"))
-    assert titles(learning_filter_drawn_from(Learning.objects.all(), "both")) == []
-    assert set(titles(learning_filter_drawn_from(Learning.objects.all(), "own"))) == {
+    assert titles(Learning.objects.drawn_from("both")) == []
+    assert set(titles(Learning.objects.drawn_from("own"))) == {
         "Own", "Both"}
 
 
-# learning_search
+# Learning.objects.search
 
 
 def test_search_needs_every_word_in_title_lesson_or_practice_whatever_the_case(team):
@@ -218,15 +221,15 @@ def test_search_needs_every_word_in_title_lesson_or_practice_whatever_the_case(t
                   practice="Check the calendar")
     make_learning(team, title="Pause the queue", lesson="Nothing else")
     make_learning(team, title="Unrelated")
-    found = learning_search(Learning.objects.all(), "  QUEUE  scheduled calendar ")
+    found = Learning.objects.search("  QUEUE  scheduled calendar ")
     assert titles(found) == ["Pause the queue"]
-    assert len(learning_search(Learning.objects.all(), "pause")) == 2
+    assert len(Learning.objects.search("pause")) == 2
 
 
 def test_blank_search_changes_nothing(team):
     make_learning(team, title="One")
     make_learning(team, title="Two")
-    assert learning_search(Learning.objects.all(), "   ").count() == 2
+    assert Learning.objects.search("   ").count() == 2
 
 
 # learning_list / learning_get
@@ -255,7 +258,7 @@ def test_outsider_sees_none_of_the_teams_learnings_even_drawn_from_the_library(
 ):
     make_learning(team, library_incident, title="Ours, from their incident")
     assert list(learning_list(user=outsider)) == []
-    assert list(learning_list(user=outsider, include_archived=True)) == []
+    assert list(learning_list(user=outsider, filters={"archived": "true"})) == []
 
 
 def test_learning_list_leaves_out_archived_learnings_unless_asked(team, member):
@@ -263,7 +266,7 @@ def test_learning_list_leaves_out_archived_learnings_unless_asked(team, member):
     archived = make_learning(team, title="Archived")
     archive(archived)
     assert list(learning_list(user=member)) == [active]
-    assert set(learning_list(user=member, include_archived=True)) == {active, archived}
+    assert list(learning_list(user=member, filters={"archived": "true"})) == [archived]
 
 
 def test_learning_list_counts_open_action_items_only(team, member):
@@ -360,6 +363,126 @@ def test_learning_get_reads_the_page_in_the_same_number_of_queries_for_1_or_many
         assert people[0] == "Comms"
 
 
+# Reading for a team, and with the list page's filter values
+
+
+def test_a_team_reads_its_own_learnings_only_whoever_else_shares_its_incidents(
+    team, other_team, library_incident
+):
+    ours = make_learning(team, library_incident, title="Ours")
+    theirs = make_learning(other_team, library_incident, title="Theirs")
+    assert list(learning_list(team=team)) == [ours]
+    assert learning_get(team=other_team, public_id=theirs.public_id) == theirs
+    with pytest.raises(Http404):
+        learning_get(team=other_team, public_id=ours.public_id)
+
+
+@pytest.mark.parametrize("reader", [{}, "both"])
+def test_a_read_names_a_user_or_a_team_never_both_nor_neither(team, member, reader):
+    if reader == "both":
+        reader = {"user": member, "team": team}
+    with pytest.raises(TypeError):
+        learning_list(**reader)
+    with pytest.raises(TypeError):
+        action_item_list(**reader)
+
+
+def test_learning_list_applies_the_list_pages_filter_values(team, member):
+    make_learning(team, title="Beta", status="adopted", adopted_at=NOW)
+    make_learning(team, title="Alpha", status="adopted", adopted_at=NOW)
+    make_learning(team, title="Draft")
+    adopted = {"status": "adopted", "sort": "title"}
+    assert titles(learning_list(user=member, filters=adopted)) == ["Alpha", "Beta"]
+    assert titles(learning_list(team=team, filters=adopted)) == ["Alpha", "Beta"]
+
+
+def test_a_filter_value_that_does_not_validate_filters_nothing_and_says_why(team, member):
+    make_learning(team, title="Draft")
+    found = learning_filterset(user=member, filters={"status": "perfect", "q": "draft"})
+    assert titles(found.qs) == ["Draft"]
+    assert list(found.errors) == ["status"]
+
+
+def test_a_teams_filter_offers_that_team_and_its_people_only(team, other_team, member,
+                                                            outsider):
+    filters = learning_filterset(team=team).filters
+    assert list(filters["team"].queryset) == [team]
+    assert member in filters["owner"].queryset
+    assert outsider not in filters["owner"].queryset
+
+
+def test_learning_rows_count_own_and_external_incidents_that_count(
+    team, other_team, member
+):
+    own = make_incident(team, "production-slip", ["automation-misfire"], origin="own")
+    external = make_incident(other_team, "account-compromise", origin="external",
+                             visibility="library")
+    archived = make_incident(team, "defensive-response", origin="own")
+    archive(archived)
+    made_private = make_incident(other_team, origin="external", visibility="library")
+    make_learning(team, own, external, archived, made_private)
+    make_private(made_private)
+    (row,) = learning_rows(learning_list(user=member))
+    assert (row.own_count, row.external_count) == (1, 1)
+    # Primary causes first, then the contributing one; none of the archived incident's.
+    assert [d.cause.slug for d in row.causes] == [
+        "account-compromise", "production-slip", "automation-misfire"]
+
+
+@pytest.mark.parametrize("count", [1, 6])
+def test_learning_rows_cost_no_query_for_the_lists_rows_and_two_for_others(
+    team, member, count, django_assert_num_queries
+):
+    _learnings_with_causes(team, count)
+    listed_rows = list(learning_list(user=member))
+    with django_assert_num_queries(0):
+        learning_rows(listed_rows)
+    # Learnings read some other way: their incidents, those incidents' contributing causes.
+    plain = list(Learning.objects.all())
+    with django_assert_num_queries(2):
+        rows = learning_rows(plain)
+    assert [(row.own_count, len(row.causes)) for row in rows] == [(2, 4)] * count
+
+
+# learning_draft_teams, learning_prefill
+
+
+def test_draft_teams_are_the_writers_teams_that_read_every_incident(
+    team, other_team, member, private_incident, library_incident, outsider_private_incident
+):
+    third = MembershipFactory(user=member, role=Role.MANAGER).team
+    MembershipFactory(user=member, team=other_team, role=Role.MEMBER)
+
+    def slugs(*incidents):
+        return [t.slug for t in learning_draft_teams(user=member, incidents=incidents)]
+
+    # The library's incident: every team the member writes for, by name.
+    assert slugs(library_incident) == [
+        t.slug for t in sorted([team, other_team, third], key=lambda t: t.name)]
+    assert slugs(private_incident) == [team.slug]
+    assert slugs(private_incident, library_incident) == [team.slug]
+    assert slugs(private_incident, outsider_private_incident) == []
+    assert len(slugs()) == 3
+
+
+def test_draft_teams_leave_out_teams_where_the_person_only_reads(
+    team, viewer, private_incident, library_incident
+):
+    assert list(learning_draft_teams(user=viewer, incidents=[private_incident])) == []
+    assert list(learning_draft_teams(user=viewer, incidents=[library_incident])) == []
+
+
+def test_prefill_names_the_cause_and_the_incident_and_offers_the_causes_prevention(team):
+    incident = make_incident(team, "production-slip", title="Draft tweet went out",
+                             occurred_on=date(2026, 3, 4), organization__name="Northwind")
+    slip = cause("production-slip")
+    assert learning_prefill(incident=incident) == {
+        "title": f"{slip.name}: Draft tweet went out",
+        "lesson": f"**Northwind, March 2026** — Draft tweet went out.\n\n{slip.description}",
+        "practice": slip.prevention,
+    }
+
+
 # linkable_incident_search
 
 
@@ -413,7 +536,7 @@ def test_linkable_search_stops_at_the_limit(team, storm_incidents):
     assert len(found) == 1
 
 
-# action_item_list_for_owner
+# action_item_list, action_item_get, action_item_rows
 
 
 @pytest.fixture
@@ -444,45 +567,92 @@ def owned_items(team, other_team, member, manager):
     return items
 
 
+def mine(user, done=False):
+    """The user's own action items, as My actions reads them."""
+    return action_item_list(user=user, owner=user, done=done)
+
+
 def test_owners_open_items_come_overdue_first_then_by_due_date_undated_last(
     member, owned_items
 ):
     with time_machine.travel(NOW, tick=False):
-        items = list(action_item_list_for_owner(user=member))
+        items = list(mine(member))
         assert [item.is_overdue() for item in items] == [True, False, False, False]
     assert titles(items) == ["Overdue", "Due today", "Due later", "Undated"]
 
 
-def test_owners_done_items_follow_the_open_ones_most_recently_done_first(
-    member, owned_items
-):
-    items = action_item_list_for_owner(user=member, include_done=True)
-    assert titles(items) == ["Overdue", "Due today", "Due later", "Undated",
-                             "Done last", "Done first"]
+def test_owners_done_items_alone_come_most_recently_done_first(member, owned_items):
+    assert titles(mine(member, done=True)) == ["Done last", "Done first"]
 
 
 def test_owners_items_leave_out_their_teams_they_left(team, member, owned_items):
     Membership.objects.filter(user=member, team=team).delete()
-    assert list(action_item_list_for_owner(user=member, include_done=True)) == []
+    assert list(mine(member)) == []
+    assert list(mine(member, done=True)) == []
 
 
 def test_owners_items_of_each_of_their_teams_are_listed(other_team, member, owned_items):
     MembershipFactory(team=other_team, user=member, role=Role.MEMBER)
-    assert "Another team's" in titles(action_item_list_for_owner(user=member))
+    assert "Another team's" in titles(mine(member))
 
 
 def test_someone_who_owns_nothing_has_no_items(team, owned_items):
     person = MembershipFactory(team=team, user=UserFactory()).user
-    assert list(action_item_list_for_owner(user=person, include_done=True)) == []
+    assert list(mine(person)) == []
+    assert list(mine(person, done=True)) == []
 
 
 def test_owners_items_are_read_with_their_learning_and_team_in_one_query(
     member, owned_items, django_assert_num_queries
 ):
     with django_assert_num_queries(1), time_machine.travel(NOW, tick=False):
-        items = list(action_item_list_for_owner(user=member))
+        items = list(mine(member))
         assert {item.learning.team.slug for item in items} == {"comms"}
         assert [item.is_overdue() for item in items] == [True, False, False, False]
+
+
+def test_a_teams_open_items_are_everyone_of_its_own_overdue_first(team, owned_items):
+    assert titles(action_item_list(team=team)) == [
+        "Someone else's", "Overdue", "Due today", "Due later", "Undated"]
+    assert titles(action_item_list(team=team, done=True)) == ["Done last", "Done first"]
+
+
+def test_a_teams_items_of_one_owner_leave_out_the_others(team, manager, owned_items):
+    assert titles(action_item_list(team=team, owner=manager)) == ["Someone else's"]
+
+
+def test_an_action_item_is_got_by_its_reader_or_its_team_and_404_for_others(
+    team, other_team, member, outsider, owned_items
+):
+    item = owned_items["overdue"]
+    assert action_item_get(user=member, public_id=item.public_id) == item
+    assert action_item_get(team=team, public_id=item.public_id) == item
+    for reader in ({"user": outsider}, {"team": other_team}):
+        with pytest.raises(Http404):
+            action_item_get(public_id=item.public_id, **reader)
+
+
+def test_action_item_rows_say_where_the_reader_may_write_and_today_for_each_team(
+    team, other_team, member, owned_items, django_assert_num_queries
+):
+    MembershipFactory(team=other_team, user=member, role=Role.VIEWER)
+    team.timezone, other_team.timezone = "Pacific/Kiritimati", "Pacific/Pago_Pago"
+    team.save()
+    other_team.save()
+    items = list(mine(member))
+    assert len(items) == 5
+    with django_assert_num_queries(1), time_machine.travel(NOW, tick=False):
+        rows = action_item_rows(items, user=member)
+    assert {(row.title, row.can_write, row.team_today) for row in rows} == {
+        ("Another team's", False, date(2026, 11, 10)),
+        *((title, True, date(2026, 11, 11))
+          for title in ("Overdue", "Due today", "Due later", "Undated")),
+    }
+
+
+def test_action_item_rows_of_nothing_cost_no_query(member, django_assert_num_queries):
+    with django_assert_num_queries(0):
+        assert action_item_rows([], user=member) == []
 
 
 # incident_learning_list
