@@ -102,6 +102,14 @@ class TeamOwnedQuerySet(models.QuerySet):
         rows every team may read. Team-owned records (learnings) point only at these."""
         return self.filter(self.tenancy.readable_q(team))
 
+    def readable(self, *, user: User | None = None, team: Team | None = None
+                 ) -> "TeamOwnedQuerySet":
+        """for_user(user) or for_team(team), for selectors that read for a person (a page)
+        or for a team (a dashboard, a digest): exactly one of the two."""
+        if (user is None) == (team is None):
+            raise TypeError("Read for a user or for a team: give exactly one.")
+        return self.for_user(user) if user is not None else self.for_team(team)
+
     def writable_by(self, user: User) -> "TeamOwnedQuerySet":
         """The rows this person may change: those of the teams where they are a member or a
         manager (never another team's, shared or not)."""

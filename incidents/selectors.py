@@ -25,9 +25,6 @@ from .models import (
     Source,
     Visibility,
 )
-
-# incident_search is read from here too (learnings); it lives below the filters, in .search.
-from .search import incident_search as incident_search
 from .search import organization_choices
 
 LIST_RELATED = ("team", "organization", "primary_cause")

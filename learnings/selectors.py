@@ -27,7 +27,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import Team, User
-from accounts.tenancy import TeamOwnedQuerySet, writable_teams
+from accounts.tenancy import writable_teams
 from common.text import search_text
 from incidents.models import (
     Incident,
@@ -36,7 +36,7 @@ from incidents.models import (
     Visibility,
     severity_rank_expression,
 )
-from incidents.selectors import incident_search
+from incidents.search import incident_search
 
 from .filters import LearningFilter
 from .models import ActionItem, Learning, LearningStatus
@@ -50,17 +50,6 @@ STATUS_ORDER = Case(
     When(status=LearningStatus.DRAFT, then=V(2)),
     default=V(3), output_field=IntegerField(),
 )
-
-
-def _readable(model: type[Learning | ActionItem], *, user: User | None, team: Team | None
-              ) -> TeamOwnedQuerySet:
-    """The rows of `model` a person reads (for_user) or a team reads (for_team): one of the
-    two, never both, never neither."""
-    if (user is None) == (team is None):
-        raise TypeError("Read for a user or for a team: give exactly one.")
-    if user is not None:
-        return model.objects.for_user(user)
-    return model.objects.for_team(team)
 
 
 def _linked_incidents_prefetch() -> Prefetch:
@@ -83,7 +72,7 @@ def learning_filterset(*, user: User | None = None, team: Team | None = None,
     the values are validated once. A value that does not validate filters nothing (the page
     says why beside the field; an API refuses it by the filterset's `errors`)."""
     queryset = (
-        _readable(Learning, user=user, team=team)
+        Learning.objects.readable(user=user, team=team)
         .select_related("team", "owner")
         .prefetch_related(_linked_incidents_prefetch())
         .annotate(
@@ -126,7 +115,7 @@ def learning_get(*, user: User | None = None, team: Team | None = None,
     # Active and removed actions in one query; the page lists removed ones for restoring.
     items = ActionItem.objects.select_related("owner", "done_by", "learning__team")
     learning = (
-        _readable(Learning, user=user, team=team)
+        Learning.objects.readable(user=user, team=team)
         .select_related("team", "owner", "created_by", "status_changed_by")
         .prefetch_related(_linked_incidents_prefetch(),
                           Prefetch("action_items", queryset=items, to_attr="all_items"))
@@ -231,7 +220,7 @@ def action_item_list(*, user: User | None = None, team: Team | None = None,
     if given. Open ones (done=False; not those a retired learning closed) by due date, so
     overdue first, undated last; or done ones (done=True), the latest done first."""
     queryset = (
-        _readable(ActionItem, user=user, team=team).active()
+        ActionItem.objects.readable(user=user, team=team).active()
         .filter(learning__archived_at__isnull=True)
         # Each row names its owner (even the reader's own): one join, not a query a row.
         .select_related("learning__team", "owner")
@@ -246,7 +235,7 @@ def action_item_list(*, user: User | None = None, team: Team | None = None,
 def action_item_get(*, user: User | None = None, team: Team | None = None,
                     public_id: UUID | str) -> ActionItem:
     """One action item a person (user) or a team reads, archived or not; 404 otherwise."""
-    item = (_readable(ActionItem, user=user, team=team)
+    item = (ActionItem.objects.readable(user=user, team=team)
             .select_related("learning__team", "owner").filter(public_id=public_id).first())
     if item is None:
         raise Http404("No such action item.")
