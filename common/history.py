@@ -232,19 +232,12 @@ def read_history(streams: Sequence[Stream], *, people: PeopleLoader, reader=None
     A reader who is not of the owning team (judged by `people`) sees each entry through
     `outsider_view`, when one is given. A fixed number of queries whatever the length of the
     history: each stream's records and their many-to-many rows, the names of each related
-    model (or resolver), and one query for every person.
+    model (or resolver), and one query for all the people, the reader among them.
     """
     loaded = [(stream, _load(stream, limit)) for stream in streams]
     names = _resolve_names(loaded)
     reader_id = reader.pk if reader is not None and reader.is_authenticated else None
-    person_ids = {reader_id} - {None}
-    for stream, records in loaded:
-        for record in records:
-            person_ids.add(record.history_user_id)
-            for fld in stream.spec._fields:
-                if fld.person:
-                    person_ids.add(getattr(record, fld.attname))
-    person_ids.discard(None)
+    person_ids = (_person_ids(loaded) | {reader_id}) - {None}
     found = people(person_ids) if person_ids else {}
     insider = reader_id is not None and found.get(reader_id, (None, False))[1]
     by_model = {stream.spec.model: records for stream, records in loaded}
@@ -316,6 +309,17 @@ def _with_previous(records: list) -> Iterable[tuple[Any, Any]]:
         for newer, older in zip(versions, [*versions[1:], None], strict=True):
             previous[newer.history_id] = older
     return ((record, previous[record.history_id]) for record in records)
+
+
+def _person_ids(loaded) -> set:
+    """Who acted in the records, and the people their fields name (an owner)."""
+    ids = set()
+    for stream, records in loaded:
+        people_fields = [fld.attname for fld in stream.spec._fields if fld.person]
+        for record in records:
+            ids.add(record.history_user_id)
+            ids.update(getattr(record, attname) for attname in people_fields)
+    return ids
 
 
 def _default_names(model) -> Resolver:
