@@ -1,6 +1,8 @@
 """Reads for people and teams."""
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+
+from django.db.models import Exists, OuterRef, QuerySet
 
 from .models import Invitation, Membership, Team, User, invitation_token_hash
 
@@ -45,3 +47,11 @@ def invitation_get_for_team(*, team: Team, invitation_id: int) -> Invitation | N
 
 def user_get_by_email(*, email: str) -> User | None:
     return User.objects.filter(email__iexact=email).first()
+
+
+def people_of_team(*, team: Team, user_ids: Iterable[int]) -> dict[int, tuple[User, bool]]:
+    """These people, each with whether they are now a member of `team`, in one query (how
+    history names them: common.history.person_label)."""
+    members = Membership.objects.filter(team=team, user_id=OuterRef("pk"))
+    return {user.pk: (user, user.in_team) for user in
+            User.objects.filter(pk__in=user_ids).annotate(in_team=Exists(members))}

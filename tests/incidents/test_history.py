@@ -10,6 +10,7 @@ import time_machine
 from django.urls import reverse
 
 from accounts.models import Role
+from incidents.history import incident_history
 from incidents.models import IncidentSource, Source
 from incidents.services import (
     incident_create,
@@ -104,6 +105,52 @@ def test_outsider_sees_the_owning_team_never_its_people_or_emails(
     assert member.display_name not in history
     assert member.email not in history
     assert "@" not in history
+
+
+def test_each_resharing_is_its_own_entry_and_outsiders_see_nothing_of_the_private_period(
+        client, team, member, outsider):
+    steps = [
+        {"visibility": "library", "title": "Shared title"},
+        {"status": "monitoring"},
+        {"visibility": "team", "title": "Private title"},
+        {"summary": "Written while private"},
+        {"visibility": "library", "title": "Shared again"},
+        {"status": "closed"},
+    ]
+    with time_machine.travel(NOW - timedelta(hours=1), tick=False):
+        incident, _ = incident_create(
+            user=member, team=team, title="Logged privately", organization_name="Acme",
+            platform="twitter", occurred_on=date(2026, 11, 1), primary_cause=cause())
+    for minute, data in enumerate(steps, start=1):
+        with time_machine.travel(NOW - timedelta(hours=1) + timedelta(minutes=minute),
+                                 tick=False):
+            incident_update(user=member, incident=incident, data=data)
+            if "summary" in data:
+                timeline_event_add(user=member, incident=incident, at=NOW - timedelta(days=1),
+                                   kind="note", text="Noted while private")
+    outside = [(e.who, e.action, [(c.label, c.old, c.new) for c in e.changes])
+               for e in incident_history(incident, reader=outsider)]
+    assert outside == [
+        ("Comms", "changed", [("Status", "Monitoring", "Closed")]),
+        ("Comms", "shared it in the library", []),
+        ("Comms", "took it out of the library", []),
+        ("Comms", "changed", [("Status", "Open", "Monitoring")]),
+        ("Comms", "shared it in the library", []),
+    ]
+    client.force_login(outsider)
+    history = history_html(client, incident)
+    for private in ("Logged privately", "Private title", "Written while private",
+                    "Noted while private"):
+        assert private not in history
+    inside = [(e.action, [(c.label, c.old, c.new) for c in e.changes])
+              for e in incident_history(incident, reader=member)]
+    # The team sees the same moments with what changed in them.
+    assert inside[1:4] == [
+        ("shared it in the library", [("Title", "Private title", "Shared again")]),
+        ("changed", [("What happened", "—", "Written while private")]),
+        ("added to the timeline", [("Note", "", "Noted while private")]),
+    ]
+    assert inside[4] == ("took it out of the library", [("Title", "Shared title", "Private title")])
 
 
 def test_owning_team_sees_its_whole_history_with_display_names_not_emails(

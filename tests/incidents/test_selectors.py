@@ -600,7 +600,7 @@ def test_history_shows_a_changed_primary_cause_and_organisation_by_name(logged, 
 def test_history_names_who_made_each_change(logged, member, manager):
     with step(1):
         incident_update(user=manager, incident=logged, data={"title": "New title"})
-    assert incident_history(logged, reader=member)[0].user == manager.display_name
+    assert incident_history(logged, reader=member)[0].who == manager.display_name
 
 
 def test_history_shows_contributing_causes_from_old_to_new(logged, member):
@@ -679,7 +679,7 @@ def test_history_names_who_removed_a_timeline_event(logged, member, manager):
         timeline_event_remove(user=manager, event=event)
     removed = next(e for e in incident_history(logged, reader=member)
                    if e.action == "removed from the timeline")
-    assert removed.user == manager.display_name
+    assert removed.who == manager.display_name
 
 
 def test_history_of_another_incident_is_not_mixed_in(logged, member, team):

@@ -6,7 +6,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 import time_machine
 from django.urls import reverse
+from django.utils.html import escape
 
+from accounts.models import Role
 from incidents.services import incident_update
 from learnings.history import learning_history
 from learnings.services import (
@@ -14,8 +16,9 @@ from learnings.services import (
     learning_create_from_incidents,
     learning_incident_link,
     learning_incident_unlink,
+    learning_update,
 )
-from tests.factories import IncidentFactory
+from tests.factories import IncidentFactory, MembershipFactory, UserFactory
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 HTMX = {"HX-Request": "true"}
@@ -77,6 +80,24 @@ def test_history_names_and_links_incidents_the_team_can_read(
             f"Private slip about the spring sale</a>" in history)
 
 
+def test_team_never_sees_a_former_members_email_in_a_learnings_history(
+        client, team, member, library_incident):
+    leaver = UserFactory(email="leaver@comms.example", display_name="")
+    membership = MembershipFactory(team=team, user=leaver, role=Role.MEMBER)
+    learning, _ = learning_create_from_incidents(
+        user=leaver, team=team, incident_ids=[library_incident.public_id],
+        title="Read the trend first", owner=leaver)
+    learning_update(user=member, learning=learning, data={"owner": member})
+    client.force_login(member)
+    assert "<strong>leaver@comms.example</strong> drafted it" in history_html(client, learning)
+    membership.delete()
+    history = history_html(client, learning)
+    assert "leaver@comms.example" not in history
+    assert "<strong>A former member</strong> drafted it" in history
+    assert f"Owner: <del>A former member</del> → <ins>{escape(member.display_name)}</ins>" \
+        in history
+
+
 @pytest.mark.parametrize("n", [1, 6])
 def test_learning_history_query_count_does_not_grow(
         member, team, other_team, learning, django_assert_num_queries, n):
@@ -86,8 +107,9 @@ def test_learning_history_query_count_does_not_grow(
         IncidentFactory(team=other_team, visibility="team", title=f"Hidden {i}")
         action_item_create(user=member, learning=learning, title=f"Do {i}",
                            due_on=date(2026, 11, 20))
-    # learning records with their links, action-item records, readable incidents, owners
-    with django_assert_num_queries(4):
+    # learning records with their links, action-item records, readable incidents, the
+    # people in them with whether they are still of the team
+    with django_assert_num_queries(5):
         entries = learning_history(learning)
     assert len(entries) >= 2 * n
 
