@@ -182,13 +182,15 @@ OutsiderView = Callable[[Entry, Any, Any, Mapping[type, list]], Entry | None]
 
 
 def person_label(user, *, teammate: bool) -> str | None:
-    """A person as a teammate reads them: the display name, the email only of a current
-    teammate without one, "A former member" for anyone else; None for the system."""
+    """A person as a teammate reads them: the display name (the team knew them by it); the
+    email only of a current teammate without one, since an address is how one reaches a
+    person and a former member is no longer the team's to reach; "A former member" for
+    anyone else; None for the system."""
     if user is None:
         return None
-    if not teammate:
-        return FORMER_MEMBER
-    return user.display_name or user.email
+    if user.display_name:
+        return user.display_name
+    return user.email if teammate else FORMER_MEMBER
 
 
 def shorten(text: str) -> str:

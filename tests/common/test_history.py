@@ -36,7 +36,7 @@ from tests.factories import MembershipFactory, TeamFactory, UserFactory, cause
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 LONG = "A long account of what went wrong, told slowly. " * 8  # 392 characters
-OWNER_CHANGE = ("Owner", FORMER_MEMBER, "bare@comms.example")
+OWNER_CHANGE = ("Owner", "Gone Person", "bare@comms.example")
 
 pytestmark = pytest.mark.django_db
 
@@ -169,20 +169,20 @@ def test_people_are_named_by_one_rule_in_incidents_and_learnings(world):
     incident_who = [(e.action, e.who) for e in world.incident_entries]
     assert incident_who == [
         ("added to the timeline", FORMER_MEMBER),  # left, had no display name
-        ("changed", FORMER_MEMBER),  # left, had a display name
+        ("changed", "Gone Person"),  # left, had a display name: the team knew them by it
         ("changed", "bare@comms.example"),  # a teammate without a display name
         ("logged it", "Ana Named"),
     ]
     learning_who = [(e.action, e.who) for e in world.learning_entries]
     assert learning_who == [
         ("archived it", "bare@comms.example"),
-        ("added an action", FORMER_MEMBER),
+        ("added an action", "Gone Person"),
         ("changed", "Ana Named"),
         ("drafted it", FORMER_MEMBER),
     ]
     owner = changes(world.learning_entries[2])["Owner"]
     assert (owner.label, owner.old, owner.new) == OWNER_CHANGE
-    assert (owner.old_value, owner.new_value) == (FORMER_MEMBER, "bare@comms.example")
+    assert (owner.old_value, owner.new_value) == ("Gone Person", "bare@comms.example")
 
 
 def test_each_entry_keeps_the_user_who_acted_for_code_but_never_serialises_them(world):
