@@ -50,6 +50,28 @@ class PeriodFilter(django_filters.ChoiceFilter):
         return qs.filter(**{f"{self.lookup}__range": (start, end)})
 
 
+class ArchivableListFilter(django_filters.FilterSet):
+    """A list's filters: active rows unless `archived=true` asks for the archived ones, and
+    the order applied after every filter, by `sort` (a subclass declares the `sort` choices
+    with method="applied_last" and says what each means in `order`)."""
+
+    archived = django_filters.ChoiceFilter(
+        choices=[("true", "Archived only")], empty_label="Active only", label="Archived",
+        method="applied_last",
+    )
+
+    def applied_last(self, queryset, name, value):
+        return queryset  # see filter_queryset
+
+    def order(self, queryset, sort: str):
+        raise NotImplementedError
+
+    def filter_queryset(self, queryset):
+        data = self.form.cleaned_data
+        queryset = queryset.archived() if data.get("archived") else queryset.active()
+        return self.order(super().filter_queryset(queryset), data.get("sort") or "")
+
+
 class FilterChip(NamedTuple):
     """One filter in force, as a list shows it: "Cause: Insensitive timing ×"."""
 

@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Q
 
-from common.filters import DATE_INPUT, DateRangeFilterForm, PeriodFilter
+from common.filters import DATE_INPUT, ArchivableListFilter, DateRangeFilterForm, PeriodFilter
 
 from .models import (
     Incident,
@@ -32,7 +32,7 @@ class IncidentFilterForm(DateRangeFilterForm):
     date_range = ("occurred_after", "occurred_before")
 
 
-class IncidentFilter(django_filters.FilterSet):
+class IncidentFilter(ArchivableListFilter):
     """Filters by the same names the API and CSV use."""
 
     q = django_filters.CharFilter(method="filter_q", label="Search")
@@ -58,12 +58,8 @@ class IncidentFilter(django_filters.FilterSet):
                                                label="From", widget=DATE_INPUT)
     occurred_before = django_filters.DateFilter(field_name="occurred_on", lookup_expr="lte",
                                                 label="To", widget=DATE_INPUT)
-    archived = django_filters.ChoiceFilter(
-        choices=[("true", "Archived only")], empty_label="Active only", label="Archived",
-        method="filter_archived",
-    )
     sort = django_filters.ChoiceFilter(
-        method="filter_sort", empty_label="Best match, then newest", label="Sort by",
+        method="applied_last", empty_label="Best match, then newest", label="Sort by",
         choices=[
             ("-occurred_on", "Newest first"), ("occurred_on", "Oldest first"),
             ("-severity", "Most severe first"), ("severity", "Least severe first"),
@@ -93,21 +89,11 @@ class IncidentFilter(django_filters.FilterSet):
         ).values("incident_id")
         return queryset.filter(Q(primary_cause=value) | Q(pk__in=contributing))
 
-    def filter_archived(self, queryset, name, value):
-        return queryset  # applied in filter_queryset: active incidents unless asked
-
-    def filter_sort(self, queryset, name, value):
-        return queryset  # applied in filter_queryset, after every filter
-
-    def filter_queryset(self, queryset):
-        data = self.form.cleaned_data
-        queryset = queryset.archived() if data.get("archived") else queryset.active()
-        queryset = super().filter_queryset(queryset)
-        sort = data.get("sort")
+    def order(self, queryset, sort):
         if sort in ("severity", "-severity"):
             queryset = queryset.annotate(severity_rank=severity_rank_expression())
         if sort in ORDERINGS:
             return queryset.order_by(*ORDERINGS[sort])
-        if data.get("q") and "rank" in queryset.query.annotations:
+        if self.form.cleaned_data.get("q") and "rank" in queryset.query.annotations:
             return queryset.order_by("-rank", "-occurred_on")
         return queryset.order_by("-occurred_on", "-created_at")

@@ -5,7 +5,7 @@ import django_filters
 from django.db.models import F
 
 from accounts.models import Team, User
-from common.filters import DATE_INPUT, DateRangeFilterForm, PeriodFilter
+from common.filters import DATE_INPUT, ArchivableListFilter, DateRangeFilterForm, PeriodFilter
 from incidents.models import RootCause
 
 from .models import Learning, LearningStatus
@@ -22,7 +22,7 @@ class LearningFilterForm(DateRangeFilterForm):
     date_range = ("created_after", "created_before")
 
 
-class LearningFilter(django_filters.FilterSet):
+class LearningFilter(ArchivableListFilter):
     q = django_filters.CharFilter(method="filter_q", label="Search")
     status = django_filters.ChoiceFilter(choices=LearningStatus.choices, empty_label="Any status")
     cause = django_filters.ModelChoiceFilter(
@@ -46,12 +46,8 @@ class LearningFilter(django_filters.FilterSet):
                                               label="From", widget=DATE_INPUT)
     created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte",
                                                label="To", widget=DATE_INPUT)
-    archived = django_filters.ChoiceFilter(
-        choices=[("true", "Archived only")], empty_label="Active only", label="Archived",
-        method="filter_archived",
-    )
     sort = django_filters.ChoiceFilter(
-        method="filter_sort", empty_label="Recently changed", label="Sort by",
+        method="applied_last", empty_label="Recently changed", label="Sort by",
         choices=[("-created_at", "Newest first"), ("-adopted_at", "Recently adopted"),
                  ("title", "Title")],
     )
@@ -81,14 +77,5 @@ class LearningFilter(django_filters.FilterSet):
     def filter_drawn_from(self, queryset, name, value):
         return queryset.drawn_from(value)
 
-    def filter_archived(self, queryset, name, value):
-        return queryset  # applied in filter_queryset: active learnings unless asked
-
-    def filter_sort(self, queryset, name, value):
-        return queryset  # applied in filter_queryset, after every filter
-
-    def filter_queryset(self, queryset):
-        data = self.form.cleaned_data
-        queryset = queryset.archived() if data.get("archived") else queryset.active()
-        queryset = super().filter_queryset(queryset)
-        return queryset.order_by(*ORDERINGS.get(data.get("sort") or "-updated_at"))
+    def order(self, queryset, sort):
+        return queryset.order_by(*ORDERINGS.get(sort or "-updated_at"))
