@@ -32,6 +32,18 @@ class IncidentFilterForm(DateRangeFilterForm):
     date_range = ("occurred_after", "occurred_before")
 
 
+class CauseFilter(django_filters.ModelChoiceFilter):
+    """A root cause by its slug, as every list and the API name it; the list's `method` says
+    what having the cause means for its rows."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("queryset", RootCause.objects.all())
+        kwargs.setdefault("to_field_name", "slug")
+        kwargs.setdefault("empty_label", "Any cause")
+        kwargs.setdefault("label", "Cause")
+        super().__init__(*args, **kwargs)
+
+
 class IncidentFilter(ArchivableListFilter):
     """Filters by the same names the API and CSV use."""
 
@@ -40,10 +52,7 @@ class IncidentFilter(ArchivableListFilter):
     visibility = django_filters.ChoiceFilter(choices=Visibility.choices,
                                              empty_label="Any visibility")
     platform = django_filters.ChoiceFilter(choices=Platform.choices, empty_label="Any platform")
-    cause = django_filters.ModelChoiceFilter(
-        queryset=RootCause.objects.all(), to_field_name="slug", method="filter_cause",
-        empty_label="Any cause", label="Cause",
-    )
+    cause = CauseFilter(method="filter_cause")
     primary_cause = django_filters.ModelChoiceFilter(
         queryset=RootCause.objects.all(), to_field_name="slug", empty_label="Any primary cause",
     )

@@ -6,7 +6,7 @@ from django.db.models import F
 
 from accounts.models import Team, User
 from common.filters import DATE_INPUT, ArchivableListFilter, DateRangeFilterForm, PeriodFilter
-from incidents.models import RootCause
+from incidents.filters import CauseFilter
 
 from .models import Learning, LearningStatus
 
@@ -25,10 +25,7 @@ class LearningFilterForm(DateRangeFilterForm):
 class LearningFilter(ArchivableListFilter):
     q = django_filters.CharFilter(method="filter_q", label="Search")
     status = django_filters.ChoiceFilter(choices=LearningStatus.choices, empty_label="Any status")
-    cause = django_filters.ModelChoiceFilter(
-        queryset=RootCause.objects.all(), to_field_name="slug", method="filter_cause",
-        empty_label="Any cause", label="Cause",
-    )
+    cause = CauseFilter(method="filter_cause")
     owner = django_filters.ModelChoiceFilter(
         queryset=User.objects.none(), to_field_name="email", empty_label="Anyone",
         label="Owner",
