@@ -77,9 +77,9 @@ def incident_url(name, **extra):
         incident = w.incidents[target]
         kwargs = {"public_id": incident.public_id}
         if "source" in extra:
-            kwargs["source_id"] = w.sources[target].pk
+            kwargs["source_id"] = w.sources[target].public_id
         if "event" in extra:
-            kwargs["event_id"] = w.events[target].pk
+            kwargs["event_id"] = w.events[target].public_id
         return reverse(f"incidents:{name}", kwargs=kwargs)
     return build
 
@@ -238,7 +238,7 @@ def nothing(w, role):
 
 
 def membership_id(role: str):
-    return lambda w: Membership.objects.get(user=w.people[role], team=w.team).pk
+    return lambda w: Membership.objects.get(user=w.people[role], team=w.team).public_id
 
 
 def reset_kwargs(w: World) -> dict:
@@ -397,7 +397,7 @@ def test_refused_changes_leave_another_teams_library_incident_untouched(client, 
                 edit_data(world, "other-library", "manager"))
     client.post(reverse("incidents:incident-archive", kwargs=base))
     client.post(reverse("incidents:source-delete",
-                        kwargs={**base, "source_id": world.sources["other-library"].pk}))
+                        kwargs={**base, "source_id": world.sources["other-library"].public_id}))
     client.post(reverse("incidents:timeline-create", kwargs=base),
                 timeline_data(world, "other-library", "manager"))
     incident.refresh_from_db()
