@@ -416,13 +416,6 @@ def test_switching_team_changes_the_header_and_the_log_forms_default_team(
     assert messages_of(after) == ["You are now working in Elsewhere."]
 
 
-def test_switching_to_a_team_you_are_not_in_is_404(client, member, other_team):
-    client.force_login(member)
-    response = client.post(reverse("accounts:team-switch"), {"team": "elsewhere"})
-    assert response.status_code == 404
-    assert "current_team" not in client.session
-
-
 def test_team_switch_ignores_a_next_on_another_site(client, two_team_member):
     client.force_login(two_team_member)
     response = client.post(reverse("accounts:team-switch"),
@@ -786,23 +779,3 @@ def test_anonymous_pages_keep_their_own_caching_headers(client, db):
     done = client.get(reverse("accounts:password-reset-done"))
     assert done.status_code == 200
     assert "Cache-Control" not in done.headers
-
-
-@pytest.mark.parametrize(("who", "status"), [("viewer", 403), ("member", 403),
-                                             ("outsider", 404), ("anonymous", 302)])
-@pytest.mark.parametrize("action", ["resend", "revoke"])
-def test_only_the_teams_managers_may_resend_or_revoke(
-        client, team, manager, member, viewer, outsider, who, status, action, mailoutbox,
-        django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):
-        invitation = invitation_create(actor=manager, team=team, email="new@example.com",
-                                       role=Role.MEMBER)
-    if who != "anonymous":
-        client.force_login({"viewer": viewer, "member": member, "outsider": outsider}[who])
-    with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(reverse(f"accounts:invitation-{action}", kwargs={
-            "slug": "comms", "invitation_id": invitation.public_id}))
-    assert response.status_code == status
-    invitation.refresh_from_db()
-    assert invitation.state == "pending"
-    assert len(mailoutbox) == 1
