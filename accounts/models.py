@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone as django_timezone
 
 from common.dates import today_in
+from common.models import PublicIdModel
 
 
 def validate_timezone(value: str) -> None:
@@ -186,7 +187,7 @@ class MembershipQuerySet(models.QuerySet):
         return self.filter(role__in=Membership.WRITE_ROLES)
 
 
-class Membership(models.Model):
+class Membership(PublicIdModel):
     """A user's place in a team, with the role that decides what they may do there."""
 
     # The one definition of "may write": viewers read; members and managers write.
@@ -229,7 +230,7 @@ class InvitationQuerySet(models.QuerySet):
         return self.filter(accepted_at__isnull=True, revoked_at__isnull=True)
 
 
-class Invitation(models.Model):
+class Invitation(PublicIdModel):
     """An offer to join a team, sent to an email address; membership starts only on acceptance."""
 
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")

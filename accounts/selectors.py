@@ -1,6 +1,7 @@
 """Reads for people and teams."""
 
 from collections.abc import Iterable
+from uuid import UUID
 
 from django.db.models import Exists, OuterRef, QuerySet
 
@@ -41,8 +42,13 @@ def invitation_get_by_token(*, token: str) -> Invitation | None:
             .filter(token_hash=invitation_token_hash(token)).first())
 
 
-def invitation_get_for_team(*, team: Team, invitation_id: int) -> Invitation | None:
-    return Invitation.objects.select_related("team").filter(team=team, pk=invitation_id).first()
+def invitation_get_for_team(*, team: Team, public_id: UUID) -> Invitation | None:
+    return Invitation.objects.select_related("team").filter(team=team, public_id=public_id).first()
+
+
+def membership_get_for_team(*, team: Team, public_id: UUID) -> Membership | None:
+    return (Membership.objects.select_related("user", "team")
+            .filter(team=team, public_id=public_id).first())
 
 
 def user_get_by_email(*, email: str) -> User | None:

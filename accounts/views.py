@@ -29,6 +29,7 @@ from .selectors import (
     invitation_get_for_team,
     invitation_list_pending_for_team,
     membership_get,
+    membership_get_for_team,
     membership_list_for_team,
     team_get_for_user,
     user_get_by_email,
@@ -195,14 +196,14 @@ def team_settings(request: HttpRequest, slug: str) -> HttpResponse:
     }, status=200 if request.method == "GET" else 422)
 
 
-def _invitation(team, invitation_id: int) -> Invitation:
-    invitation = invitation_get_for_team(team=team, invitation_id=invitation_id)
+def _invitation(team, invitation_id) -> Invitation:
+    invitation = invitation_get_for_team(team=team, public_id=invitation_id)
     if invitation is None:
         raise Http404("No such invitation.")
     return invitation
 
 
-def _change_invitation(request: HttpRequest, slug: str, invitation_id: int, service,
+def _change_invitation(request: HttpRequest, slug: str, invitation_id, service,
                        done: str) -> HttpResponse:
     """Apply one service to a pending invitation of a team the user manages; back to the
     team settings with the outcome (done names the address as {email})."""
@@ -219,7 +220,7 @@ def _change_invitation(request: HttpRequest, slug: str, invitation_id: int, serv
 
 @login_required
 @require_POST
-def invitation_resend(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+def invitation_resend(request: HttpRequest, slug: str, invitation_id) -> HttpResponse:
     return _change_invitation(
         request, slug, invitation_id, services.invitation_resend,
         "The invitation to {email} has been sent again with a new link; the earlier link no "
@@ -228,15 +229,14 @@ def invitation_resend(request: HttpRequest, slug: str, invitation_id: int) -> Ht
 
 @login_required
 @require_POST
-def invitation_revoke(request: HttpRequest, slug: str, invitation_id: int) -> HttpResponse:
+def invitation_revoke(request: HttpRequest, slug: str, invitation_id) -> HttpResponse:
     return _change_invitation(
         request, slug, invitation_id, services.invitation_revoke,
         "The invitation to {email} was revoked; its link no longer works.")
 
 
-def _member(team, membership_id: int) -> Membership:
-    membership = Membership.objects.filter(team=team, pk=membership_id).select_related(
-        "user", "team").first()
+def _member(team, membership_id) -> Membership:
+    membership = membership_get_for_team(team=team, public_id=membership_id)
     if membership is None:
         raise Http404("No such member.")
     return membership
@@ -244,7 +244,7 @@ def _member(team, membership_id: int) -> Membership:
 
 @login_required
 @require_POST
-def member_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+def member_role(request: HttpRequest, slug: str, membership_id) -> HttpResponse:
     team, membership = _managed_team(request, slug)
     target = _member(team, membership_id)
     form = MemberRoleForm(request.POST)
@@ -263,7 +263,7 @@ def member_role(request: HttpRequest, slug: str, membership_id: int) -> HttpResp
 
 @login_required
 @require_POST
-def member_remove(request: HttpRequest, slug: str, membership_id: int) -> HttpResponse:
+def member_remove(request: HttpRequest, slug: str, membership_id) -> HttpResponse:
     team, membership = _managed_team(request, slug)
     target = _member(team, membership_id)
     try:

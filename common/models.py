@@ -16,10 +16,17 @@ class TimeStampedModel(models.Model):
         abstract = True
 
 
-class PublicModel(TimeStampedModel):
+class PublicIdModel(models.Model):
     """A model addressed in URLs and the API by a UUID; the integer pk stays internal."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class PublicModel(TimeStampedModel, PublicIdModel):
+    """A public-id model with creation and last-change times (incidents, learnings)."""
 
     class Meta:
         abstract = True

@@ -13,7 +13,7 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from accounts.tenancy import TeamOwnedQuerySet, Tenancy
-from common.models import PublicModel
+from common.models import PublicIdModel, PublicModel
 
 # What full-text search reads. Migration 0001 builds a GIN index on exactly this expression,
 # on PostgreSQL only (common.db.RunSQLOnPostgres); SQLite searches without it.
@@ -274,7 +274,7 @@ class SourceKind(models.TextChoices):
     RESPONSE = "response", "Brand response"
 
 
-class Source(models.Model):
+class Source(PublicIdModel):
     """A web page backing incidents, one row per normalised link, shared by every team."""
 
     # Kept here so that Source.Kind reads as before; the kind itself is the link's.
@@ -372,7 +372,7 @@ class Incident(PublicModel):
         return [labels.get(c, c) for c in self.context]
 
 
-class TimelineEvent(models.Model):
+class TimelineEvent(PublicIdModel):
     """A dated moment in an incident: the post, detection, press, response, apology, fix."""
 
     class Kind(models.TextChoices):

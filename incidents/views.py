@@ -233,9 +233,9 @@ def source_add(request: HttpRequest, public_id) -> HttpResponse:
 
 @login_required
 @require_POST
-def source_remove(request: HttpRequest, public_id, source_id: int) -> HttpResponse:
+def source_remove(request: HttpRequest, public_id, source_id) -> HttpResponse:
     incident = _writable_incident(request, public_id)
-    source = incident.sources.filter(pk=source_id).first()
+    source = incident.sources.filter(public_id=source_id).first()
     if source is None:
         return HttpResponse("That link is not a source of this incident.", status=404)
     services.source_remove(user=request.user, incident=incident, source=source)
@@ -259,9 +259,9 @@ def timeline_add(request: HttpRequest, public_id) -> HttpResponse:
 
 @login_required
 @require_POST
-def timeline_remove(request: HttpRequest, public_id, event_id: int) -> HttpResponse:
+def timeline_remove(request: HttpRequest, public_id, event_id) -> HttpResponse:
     incident = _writable_incident(request, public_id)
-    event = TimelineEvent.objects.filter(pk=event_id, incident=incident).first()
+    event = TimelineEvent.objects.filter(public_id=event_id, incident=incident).first()
     if event is None:
         return HttpResponse("That entry is not on this incident's timeline.", status=404)
     services.timeline_event_remove(user=request.user, event=event)

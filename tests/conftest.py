@@ -14,6 +14,7 @@ from django.db import connection
 from accounts.models import Role
 
 from .factories import IncidentFactory, MembershipFactory, TeamFactory, UserFactory
+from .matrix import build_world, built_once
 
 PASSWORD = "correct-horse-battery"
 CHROMIUM = "/usr/bin/chromium"
@@ -107,3 +108,16 @@ def library_incident(other_team, outsider):
 def outsider_private_incident(other_team, outsider):
     return IncidentFactory(team=other_team, created_by=outsider, visibility="team",
                            title="Elsewhere's secret misstep")
+
+
+@pytest.fixture(scope="module")
+def matrix_world(django_db_setup, django_db_blocker):
+    """The permission matrices' world (tests/matrix.py), built once per module."""
+    with built_once(django_db_blocker, build_world) as world:
+        yield world
+
+
+@pytest.fixture
+def world(matrix_world, db):
+    """The matrix world, in a transaction rolled back after the test."""
+    return matrix_world

@@ -30,6 +30,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import Role
+from accounts.services import invitation_create
 from learnings.services import action_item_create, learning_create_from_incidents
 from tests.factories import (
     IncidentFactory,
@@ -94,9 +95,11 @@ class World:
     member: object
     manager: object
     uuids: list[str]
-    ints: list[str]
     slugs: list[str]
     strs: list[str]
+    # Real values for a parameter of this name, rather than of its converter: the public id
+    # of a source, a timeline entry, a membership or an invitation.
+    named: dict[str, list[str]] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
     # A form of each class as a page showed it (with its prefix and choices), for the
     # POST-only views that use it: routes come in order, pages before their actions.
@@ -119,6 +122,8 @@ def world(django_db_setup, django_db_blocker) -> Iterator[World]:
         MembershipFactory(team=team, user=manager, role=Role.MANAGER)
         viewer_membership = MembershipFactory(team=team, user=viewer, role=Role.VIEWER)
         MembershipFactory(team=other, user=outsider, role=Role.MANAGER)
+        invitation = invitation_create(actor=manager, team=team, email="invitee@example.com",
+                                       role=Role.MEMBER)
         own = IncidentFactory(team=team, created_by=member, organization__name="Acme")
         shared = IncidentFactory(team=other, created_by=outsider, visibility="library",
                                  origin="external")
@@ -132,7 +137,9 @@ def world(django_db_setup, django_db_blocker) -> Iterator[World]:
         yield World(
             member=member, manager=manager,
             uuids=[str(x.public_id) for x in (own, shared, learning, item)],
-            ints=[str(source.pk), str(event.pk), str(viewer_membership.pk)],
+            named={"source_id": [str(source.public_id)], "event_id": [str(event.public_id)],
+                   "membership_id": [str(viewer_membership.public_id)],
+                   "invitation_id": [str(invitation.public_id)]},
             slugs=["comms", own.organization.slug],
             strs=[urlsafe_base64_encode(force_bytes(viewer.pk)),
                   default_token_generator.make_token(viewer), "set-password"],
@@ -166,9 +173,15 @@ def routes() -> list[Route]:
 PLACEHOLDER = re.compile(r"<(?:(\w+):)?(\w+)>")
 
 
-def candidates(converter: str, world: World) -> list[str]:
-    real = {"uuid": world.uuids, "int": world.ints, "slug": world.slugs}.get(
+def real_values(converter: str, name: str, world: World) -> list[str]:
+    if name in world.named:
+        return world.named[name]
+    return {"uuid": world.uuids, "slug": world.slugs}.get(
         converter, world.strs)
+
+
+def candidates(converter: str, name: str, world: World) -> list[str]:
+    real = real_values(converter, name, world)
     return [*real, BAD_UUID, NEGATIVE, HUGE, quote("x\x00y"), "x" * 300]
 
 
@@ -178,9 +191,8 @@ def paths(route: Route, world: World) -> list[str]:
     slots = PLACEHOLDER.findall(route.route)
     if not slots:
         return ["/" + route.route]
-    options = [candidates(converter or "str", world) for converter, _ in slots]
-    real = [{"uuid": world.uuids, "int": world.ints, "slug": world.slugs}.get(
-        converter or "str", world.strs) for converter, _ in slots]
+    options = [candidates(converter or "str", name, world) for converter, name in slots]
+    real = [real_values(converter or "str", name, world) for converter, name in slots]
     combinations = list(itertools.product(*real))
     for i, values in enumerate(options):
         for value in values[len(real[i]):]:

@@ -1,11 +1,14 @@
-"""Migration 0005 (source links) on rows made under the old schema: each source's words go to
-its earliest incident only, links are normalised and merged, never duplicated."""
+"""Migrations on rows made under the old schema: 0005 (source links), where each source's
+words go to its earliest incident only and links are normalised and merged, never duplicated;
+0007, where sources and timeline events (and their history) get a public_id each."""
 
 from datetime import UTC, date, datetime
 
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+
+from tests.factories import TeamFactory
 
 # Teams as they were then too: later accounts migrations add columns the old Team lacks.
 BEFORE = [("incidents", "0002_seed_taxonomy"), ("accounts", "0001_initial"), ("learnings", None)]
@@ -112,3 +115,56 @@ def test_source_words_go_to_the_earliest_incident_only_and_links_are_merged(old_
                    (shared.pk, "https://twitter.com/acme/status/1"),
                    (shared.pk, "https://example.com/story")])
     assert Source.objects.get(url="https://twitter.com/acme/status/1").title == "Private words"
+
+
+def test_existing_sources_and_timeline_events_get_a_public_id_each_and_back_again(
+        transactional_db):
+    before = [("incidents", "0006_apologised_label")]
+    apps = migrate(before)
+    try:
+        Organization = apps.get_model("incidents", "Organization")
+        RootCause = apps.get_model("incidents", "RootCause")
+        Incident = apps.get_model("incidents", "Incident")
+        Source = apps.get_model("incidents", "Source")
+        TimelineEvent = apps.get_model("incidents", "TimelineEvent")
+        HistoricalTimelineEvent = apps.get_model("incidents", "HistoricalTimelineEvent")
+        # Accounts stay migrated: the team is made as it is today.
+        team = TeamFactory(name="Comms", slug="comms")
+        org = Organization.objects.create(name="Acme", slug="acme", team_id=team.pk)
+        cause, _ = RootCause.objects.get_or_create(
+            slug="production-slip", defaults={"code": "C13", "name": "Production or QA slip"})
+        incident = Incident.objects.create(team_id=team.pk, organization=org, title="One",
+                                           platform="twitter", occurred_on=date(2026, 9, 1),
+                                           primary_cause=cause)
+        for n in range(3):
+            Source.objects.create(url=f"https://example.com/{n}")
+            event = TimelineEvent.objects.create(incident=incident, at=T0, text=f"Entry {n}")
+            HistoricalTimelineEvent.objects.create(
+                id=event.pk, incident=incident, at=T0, text=event.text, created_at=T0,
+                history_date=T0, history_type="+")
+        # The history of an entry removed since.
+        HistoricalTimelineEvent.objects.create(
+            id=event.pk + 100, incident=incident, at=T0, text="Gone", created_at=T0,
+            history_date=T0, history_type="-")
+
+        apps = migrate([("incidents", "0007_source_timeline_event_public_id")])
+        for name in ("Source", "TimelineEvent"):
+            ids = list(apps.get_model("incidents", name).objects.values_list(
+                "public_id", flat=True))
+            assert len(ids) == 3
+            assert None not in ids
+            assert len(set(ids)) == 3
+        events = dict(apps.get_model("incidents", "TimelineEvent").objects.values_list(
+            "pk", "public_id"))
+        history = dict(apps.get_model("incidents", "HistoricalTimelineEvent").objects
+                       .values_list("id", "public_id"))
+        assert {pk: history[pk] for pk in events} == events
+        assert history[event.pk + 100] not in (None, *events.values())
+
+        apps = migrate(before)
+        assert apps.get_model("incidents", "TimelineEvent").objects.count() == 3
+        assert "public_id" not in {
+            f.name for f in apps.get_model("incidents", "Source")._meta.get_fields()}
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(executor.loader.graph.leaf_nodes())

@@ -697,7 +697,7 @@ def test_htmx_timeline_remove_returns_the_timeline_without_the_entry(
         member_client, private_incident):
     event = TimelineEventFactory(incident=private_incident, text="Remove me")
     response = member_client.post(detail_url(private_incident, "timeline-delete",
-                                             event_id=event.pk), headers=HTMX)
+                                             event_id=event.public_id), headers=HTMX)
     html = response.content.decode()
     assert response.status_code == 200
     assert html.startswith('<section id="timeline"')
@@ -710,7 +710,7 @@ def test_removing_another_incidents_timeline_entry_is_404(
         member_client, team, private_incident):
     elsewhere = TimelineEventFactory(incident=IncidentFactory(team=team))
     response = member_client.post(detail_url(private_incident, "timeline-delete",
-                                             event_id=elsewhere.pk), headers=HTMX)
+                                             event_id=elsewhere.public_id), headers=HTMX)
     assert response.status_code == 404
     assert TimelineEvent.objects.filter(pk=elsewhere.pk).exists()
 
@@ -760,7 +760,7 @@ def test_htmx_source_remove_detaches_the_link_and_keeps_it_for_other_incidents(
     private_incident.sources.add(shared)
     other.sources.add(shared)
     response = member_client.post(detail_url(private_incident, "source-delete",
-                                             source_id=shared.pk), headers=HTMX)
+                                             source_id=shared.public_id), headers=HTMX)
     html = response.content.decode()
     assert response.status_code == 200
     assert html.startswith('<section id="sources"')
@@ -774,8 +774,36 @@ def test_removing_a_link_that_is_not_a_source_of_the_incident_is_404(
         member_client, private_incident):
     stranger = SourceFactory()
     response = member_client.post(detail_url(private_incident, "source-delete",
-                                             source_id=stranger.pk), headers=HTMX)
+                                             source_id=stranger.public_id), headers=HTMX)
     assert response.status_code == 404
+
+
+def test_sources_and_timeline_entries_are_removed_by_their_public_id(
+        member_client, private_incident):
+    source = SourceFactory()
+    private_incident.sources.add(source)
+    event = TimelineEventFactory(incident=private_incident)
+    html = member_client.get(detail_url(private_incident)).content.decode()
+    remove_source = detail_url(private_incident, "source-delete", source_id=source.public_id)
+    remove_event = detail_url(private_incident, "timeline-delete", event_id=event.public_id)
+    assert f'action="{remove_source}"' in html
+    assert f'action="{remove_event}"' in html
+
+
+@pytest.mark.parametrize("address", ["unknown", "integer", "malformed"])
+@pytest.mark.parametrize("route", ["sources", "timeline"])
+def test_a_source_or_timeline_address_that_is_not_a_public_id_is_404(
+        member_client, private_incident, route, address):
+    source = SourceFactory()
+    private_incident.sources.add(source)
+    event = TimelineEventFactory(incident=private_incident)
+    target = source if route == "sources" else event
+    ident = {"unknown": uuid.uuid4(), "integer": target.pk, "malformed": "not-a-uuid"}[address]
+    response = member_client.post(f"{detail_url(private_incident)}{route}/{ident}/remove/",
+                                  headers=HTMX)
+    assert response.status_code == 404
+    assert list(private_incident.sources.all()) == [source]
+    assert list(private_incident.timeline.all()) == [event]
 
 
 # Archive and restore
