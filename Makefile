@@ -40,8 +40,9 @@ run: venv
 	$(PY) manage.py load_demo
 	$(PY) manage.py runserver 127.0.0.1:$(PORT)
 
+# The ten slowest tests are listed at the end, so that a slow one is seen when it arrives.
 test: venv
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest --durations=10 $(PYTEST_ARGS)
 
 lint: venv
 	$(VENV)/bin/ruff check .

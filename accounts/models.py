@@ -1,6 +1,7 @@
 """People, teams and who belongs where."""
 
 import datetime as dt
+import functools
 import hashlib
 import unicodedata
 import zoneinfo
@@ -14,8 +15,16 @@ from common.dates import today_in
 from common.models import PublicIdModel
 
 
+@functools.cache
+def known_timezones() -> frozenset[str]:
+    """The zones of the installed time zone database. Read once per process: listing them walks
+    the whole zoneinfo directory (tens of milliseconds), and every settings or profile form
+    would otherwise do it again."""
+    return frozenset(zoneinfo.available_timezones())
+
+
 def validate_timezone(value: str) -> None:
-    if value not in zoneinfo.available_timezones():
+    if value not in known_timezones():
         raise ValidationError(f"“{value}” is not a known time zone, e.g. Europe/London.")
 
 
@@ -59,7 +68,7 @@ class NameKeyField(models.CharField):
 
 
 def timezone_choices() -> list[tuple[str, str]]:
-    return [(name, name.replace("_", " ")) for name in sorted(zoneinfo.available_timezones())]
+    return [(name, name.replace("_", " ")) for name in sorted(known_timezones())]
 
 
 class UserManager(BaseUserManager):

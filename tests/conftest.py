@@ -1,5 +1,6 @@
 """Shared fixtures: four people (a team's manager, member and viewer, and an outsider from
-another team), their teams, and the rule for tests that need real services.
+another team), their teams, the rule for tests that need real services, and data built once
+for a whole module.
 
 Tests that need Chromium or PostgreSQL skip on a newcomer's machine that lacks them, saying
 what to install; with CI=true such a skip is a failure, so CI always runs them.
@@ -7,9 +8,12 @@ what to install; with CI=true such a skip is a failure, so CI always runs them.
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
+from django.test import override_settings
 
 from accounts.models import Role
 
@@ -30,10 +34,29 @@ def require(available: bool, what: str) -> None:
     pytest.skip(what)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    """Every test makes people; a deliberately slow hasher would dominate the suite's time."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Every test makes people; a deliberately slow hasher would dominate the suite's time.
+    Session-wide, so that data built once per module (built_once) is quick to make too."""
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
+@contextmanager
+def built_once(django_db_blocker) -> Iterator[None]:
+    """Data for a whole module, for tests that only read it: made inside a transaction that is
+    rolled back when the module ends, so the next module starts clean. Each test (marked
+    django_db) runs in its own savepoint inside it, so what one test writes is gone before the
+    next. Not for transactional or live-server tests: they cannot see uncommitted rows.
+
+        @pytest.fixture(scope="module")
+        def world(django_db_setup, django_db_blocker):
+            with built_once(django_db_blocker):
+                yield make_the_world()
+    """
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield
+        transaction.set_rollback(True)
 
 
 @pytest.fixture

@@ -17,8 +17,10 @@ import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from unittest import mock
 from urllib.parse import quote, urlencode
 
+import django.test.client
 import pytest
 from django import forms
 from django.contrib.auth.tokens import default_token_generator
@@ -307,19 +309,31 @@ def sweep(client, world, method: str, path: str, data: dict, fields: dict, label
                  f"{key}={shown(value)}{label}")
 
 
+# The test client copies the context at every template a page renders (each option of a
+# select is one), so that a test may read response.context: on the settings page's time zone
+# lists that costs more than the request. Only the page whose forms are read keeps it.
+RECORD_TEMPLATES = django.test.client.store_rendered_templates
+
+
+def _record_nothing(*args, **kwargs) -> None:
+    return None
+
+
 def send(client: Client, world: World, method: str, path: str, body: bytes, what: str,
-         htmx: bool = False) -> object:
+         htmx: bool = False, context: bool = False) -> object:
     headers = {"HX-Request": "true"} if htmx else {}
     world.requests += 1
+    recorder = RECORD_TEMPLATES if context else _record_nothing
     try:
-        if method == "GET":
-            # Latin-1 keeps each raw byte as one character: the WSGI way of passing bytes.
-            response = client.get(f"{path}?{body.decode('latin-1')}" if body else path,
-                                  headers=headers)
-        else:
-            response = client.generic("POST", path, body,
-                                      content_type="application/x-www-form-urlencoded",
+        with mock.patch.object(django.test.client, "store_rendered_templates", recorder):
+            if method == "GET":
+                # Latin-1 keeps each raw byte as one character: the WSGI way of passing bytes.
+                response = client.get(f"{path}?{body.decode('latin-1')}" if body else path,
                                       headers=headers)
+            else:
+                response = client.generic("POST", path, body,
+                                          content_type="application/x-www-form-urlencoded",
+                                          headers=headers)
     except Exception as error:  # noqa: BLE001 - every failure is collected, then reported
         world.failures.append(f"{method} {path} {what}: {type(error).__name__}: "
                               f"{str(error)[:200]}")
@@ -342,7 +356,7 @@ def client_for(route: Route, world: World) -> Client:
 def live_path(route: Route, world: World, client: Client) -> tuple[str | None, object]:
     """The first filled path the view answers (not 404), and its GET response."""
     for path in paths(route, world):
-        response = send(client, world, "GET", path, b"", "(path parameters)")
+        response = send(client, world, "GET", path, b"", "(path parameters)", context=True)
         if response is not None and response.status_code != 404:
             return path, response
     return None, None

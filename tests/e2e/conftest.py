@@ -1,6 +1,7 @@
 """Browser fixtures: one headless Debian Chromium per session, a fresh context and page per
-test, the taxonomy re-seeded after live-server flushes, and a manager signed in through the
-real login page.
+test, the taxonomy re-seeded after live-server flushes, and a manager already signed in (a
+session cookie, as after signing in; sign_in goes through the real login page for the tests
+about signing in).
 
 Playwright's sync API runs an event loop in the test thread, so Django's ORM calls made from
 the test (factories, counts) would trip Django's async-safety check: allow them.
@@ -12,6 +13,8 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
+from django.conf import settings
+from django.test import Client
 from playwright.sync_api import Page, expect, sync_playwright
 
 from incidents.models import RootCause
@@ -75,10 +78,24 @@ def sign_in(page: Page, email: str, password: str = PASSWORD) -> None:
     expect(page.get_by_role("heading", level=1, name="Incidents")).to_be_visible()
 
 
+def signed_in(page: Page, user, base_url: str) -> None:
+    """Give the page's browser context the session cookie a sign-in would have set: one page
+    load instead of three, for the tests that are not about signing in."""
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies([{
+        "name": settings.SESSION_COOKIE_NAME,
+        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+        "url": base_url,
+    }])
+
+
 @pytest.fixture
-def manager_page(page, manager):
+def manager_page(page, manager, live_server):
     """A page signed in as the Comms team's manager, on the incident list."""
-    sign_in(page, manager.email)
+    signed_in(page, manager, live_server.url)
+    page.goto("/incidents/")
+    expect(page.get_by_role("heading", level=1, name="Incidents")).to_be_visible()
     return page
 
 

@@ -10,6 +10,7 @@ from playwright.sync_api import Page, expect
 from accounts.models import Membership, Role, User
 from accounts.services import NAME_TAKEN
 
+from .conftest import sign_in
 from .test_incidents import label
 
 pytestmark = pytest.mark.e2e
@@ -27,6 +28,11 @@ def shoot(page: Page, shots_dir, name: str) -> None:
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"{name} is {overflow}px wider than a {size}px window"
     page.set_viewport_size(DESKTOP)
+
+
+def test_manager_signs_in_on_the_login_page_and_lands_on_the_incident_list(page, manager):
+    sign_in(page, manager.email)
+    expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
 def test_invited_person_accepts_by_choosing_a_password_and_lands_in_the_team(

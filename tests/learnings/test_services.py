@@ -316,51 +316,6 @@ def test_outsider_cannot_update_a_learning(learning, outsider):
 
 # learning_change_status
 
-ALLOWED = [
-    ("draft", "proposed"),
-    ("draft", "adopted"),
-    ("proposed", "adopted"),
-    ("proposed", "draft"),
-    ("adopted", "retired"),
-    ("retired", "draft"),
-]
-REFUSED = [
-    ("draft", "retired", "A draft learning can't become retired."),
-    ("proposed", "retired", "A proposed learning can't become retired."),
-    ("adopted", "draft", "An adopted learning can't become draft."),
-    ("adopted", "proposed", "An adopted learning can't become proposed."),
-    ("retired", "proposed",
-     "A retired learning has to be reopened before it can be proposed or adopted."),
-    ("retired", "adopted",
-     "A retired learning has to be reopened before it can be proposed or adopted."),
-]
-
-
-@pytest.mark.parametrize(("current", "to"), ALLOWED)
-def test_allowed_status_change_is_made(learning, manager, current, to):
-    with_status(learning, current)
-    changed = learning_change_status(user=manager, learning=learning, status=to,
-                                     reason="Superseded")
-    assert changed.status == to
-    learning.refresh_from_db()
-    assert learning.status == to
-
-
-@pytest.mark.parametrize(("current", "to", "message"), REFUSED)
-def test_refused_status_change_says_why_and_changes_nothing(
-    learning, manager, current, to, message
-):
-    with_status(learning, current)
-    records = learning.history.count()
-    with pytest.raises(ValidationError) as excinfo:
-        learning_change_status(user=manager, learning=learning, status=to, reason="Because")
-    # "An adopted", not "A adopted": the message is read by people.
-    assert excinfo.value.message_dict == {"status": [message]}
-    learning.refresh_from_db()
-    assert learning.status == current
-    assert learning.history.count() == records
-
-
 def test_unknown_status_is_refused(learning, member):
     with pytest.raises(ValidationError) as excinfo:
         learning_change_status(user=member, learning=learning, status="abandoned")
