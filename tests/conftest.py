@@ -18,7 +18,7 @@ from django.test import override_settings
 from accounts.models import Role
 
 from .factories import IncidentFactory, MembershipFactory, TeamFactory, UserFactory
-from .matrix import build_world, built_once
+from .matrix import build_world
 
 PASSWORD = "correct-horse-battery"
 CHROMIUM = "/usr/bin/chromium"
@@ -136,8 +136,8 @@ def outsider_private_incident(other_team, outsider):
 @pytest.fixture(scope="module")
 def matrix_world(django_db_setup, django_db_blocker):
     """The permission matrices' world (tests/matrix.py), built once per module."""
-    with built_once(django_db_blocker, build_world) as world:
-        yield world
+    with built_once(django_db_blocker):
+        yield build_world()
 
 
 @pytest.fixture

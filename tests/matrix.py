@@ -19,12 +19,12 @@ nothing. tests/test_permission_matrix.py fails naming any route of the URL resol
 no row and is not exempt (EXEMPT_NAMESPACES, EXEMPT_ROUTES), so a new route cannot ship
 without its permission row.
 
-The world is built once per module (built_once), so the many cells stay quick; each cell runs
-in a savepoint rolled back after it, and the whole world is rolled back at the module's end.
+The world is built once per module (tests.conftest.built_once), so the many cells stay quick;
+each cell runs in a savepoint rolled back after it, and the whole world is rolled back at the
+module's end.
 """
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -32,8 +32,6 @@ from urllib.parse import quote, urlencode
 
 import pytest
 from django.apps import apps
-from django.db import transaction
-from django.test import override_settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from accounts.models import Role
@@ -158,18 +156,6 @@ def build_world() -> World:
         invitations=invitations,
         invitation_hashes={key: inv.token_hash for key, inv in invitations.items()},
     )
-
-
-@contextmanager
-def built_once(django_db_blocker, build: Callable[[], Any]) -> Iterator[Any]:
-    """Data built once for a whole module, rolled back at its end: each test runs in a
-    savepoint inside this transaction (pytest-django's db fixture), rolled back after it."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        with override_settings(
-                PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
-            built = build()
-        yield built
-        transaction.set_rollback(True)
 
 
 # Expected statuses, as functions of (role, target).
