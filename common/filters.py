@@ -33,6 +33,20 @@ class DateRangeFilterForm(forms.Form):
         return cleaned
 
 
+def from_to(field: str, *, of_moment: bool = False
+            ) -> tuple[django_filters.DateFilter, django_filters.DateFilter]:
+    """A list's From and To dates, both included, on a date field or (of_moment) on the date
+    of a moment in the reader's time zone. The form refuses From after To
+    (DateRangeFilterForm)."""
+    prefix = "date__" if of_moment else ""
+    return (
+        django_filters.DateFilter(field_name=field, lookup_expr=f"{prefix}gte", label="From",
+                                  widget=DATE_INPUT),
+        django_filters.DateFilter(field_name=field, lookup_expr=f"{prefix}lte", label="To",
+                                  widget=DATE_INPUT),
+    )
+
+
 class PeriodFilter(django_filters.ChoiceFilter):
     """"Last 30 days" and its kind, by common.dates.period_range, on a date field (compared
     as is) or a moment (compared by its date in the reader's time zone)."""

@@ -2,7 +2,7 @@
 a filtered and paginated list (whole, or its results alone for htmx), and answer a change made
 in place by re-rendering its section and telling the History section to refresh."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -25,6 +25,22 @@ def apply_errors(form: Form, error: ValidationError) -> None:
             form.add_error(name if name in form.fields else None, errors)
     else:
         form.add_error(None, error)
+
+
+def form_page(request: HttpRequest, form: Form, *, save: Callable[[], object], saved: str,
+              then, template: str, context: dict) -> HttpResponse:
+    """A page whose form a service saves: on a valid POST, `save()`; its ValidationError goes
+    beside the fields and the page shows again with what was typed; success says `saved` and
+    goes to `then` (an object or a URL)."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save()
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            messages.success(request, saved)
+            return redirect(then)
+    return render(request, template, {"form": form, **context})
 
 
 def is_filtered(request: HttpRequest) -> bool:

@@ -3,7 +3,7 @@
 import django_filters
 from django.db.models import Q
 
-from common.filters import DATE_INPUT, ArchivableListFilter, DateRangeFilterForm, PeriodFilter
+from common.filters import ArchivableListFilter, DateRangeFilterForm, PeriodFilter, from_to
 
 from .models import (
     Incident,
@@ -63,10 +63,7 @@ class IncidentFilter(ArchivableListFilter):
         empty_label="Any organisation",
     )
     period = PeriodFilter(lookup="occurred_on", label="Period")
-    occurred_after = django_filters.DateFilter(field_name="occurred_on", lookup_expr="gte",
-                                               label="From", widget=DATE_INPUT)
-    occurred_before = django_filters.DateFilter(field_name="occurred_on", lookup_expr="lte",
-                                                label="To", widget=DATE_INPUT)
+    occurred_after, occurred_before = from_to("occurred_on")
     sort = django_filters.ChoiceFilter(
         method="applied_last", empty_label="Best match, then newest", label="Sort by",
         choices=[

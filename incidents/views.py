@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.current import current_membership
 from accounts.tenancy import can_write, require_writer, writable_teams
-from common.pages import apply_errors, list_page, paginate, section_response
+from common.pages import apply_errors, form_page, list_page, paginate, section_response
 
 from . import selectors, services
 from .forms import IncidentEditForm, IncidentLogForm, SourceForm, TimelineEventForm
@@ -174,19 +174,12 @@ def _writable_incident(request: HttpRequest, public_id) -> Incident:
 def incident_edit(request: HttpRequest, public_id) -> HttpResponse:
     incident = _writable_incident(request, public_id)
     form = IncidentEditForm(request.POST or None, instance=incident)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.incident_update(user=request.user, incident=incident,
-                                     data=form.service_data())
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Incident saved.")
-            return redirect(incident)
-    return render(request, "incidents/incident_edit.html", {
-        "form": form, "incident": incident,
-        "organizations": _organization_names(request.user),
-    })
+    return form_page(
+        request, form, saved="Incident saved.", then=incident,
+        save=lambda: services.incident_update(user=request.user, incident=incident,
+                                              data=form.service_data()),
+        template="incidents/incident_edit.html",
+        context={"incident": incident, "organizations": _organization_names(request.user)})
 
 
 @login_required

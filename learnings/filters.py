@@ -5,7 +5,7 @@ import django_filters
 from django.db.models import F
 
 from accounts.models import Team, User
-from common.filters import DATE_INPUT, ArchivableListFilter, DateRangeFilterForm, PeriodFilter
+from common.filters import ArchivableListFilter, DateRangeFilterForm, PeriodFilter, from_to
 from incidents.filters import CauseFilter
 
 from .models import Learning, LearningStatus
@@ -39,10 +39,7 @@ class LearningFilter(ArchivableListFilter):
         queryset=Team.objects.none(), to_field_name="slug", empty_label="All my teams",
     )
     period = PeriodFilter(lookup="created_at__date", label="Created")
-    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte",
-                                              label="From", widget=DATE_INPUT)
-    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte",
-                                               label="To", widget=DATE_INPUT)
+    created_after, created_before = from_to("created_at", of_moment=True)
     sort = django_filters.ChoiceFilter(
         method="applied_last", empty_label="Recently changed", label="Sort by",
         choices=[("-created_at", "Newest first"), ("-adopted_at", "Recently adopted"),

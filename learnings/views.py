@@ -11,7 +11,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.current import current_membership
 from accounts.tenancy import can_write, require_writer
-from common.pages import HISTORY_CHANGED, apply_errors, list_page, paginate, section_response
+from common.pages import (
+    HISTORY_CHANGED,
+    apply_errors,
+    form_page,
+    list_page,
+    paginate,
+    section_response,
+)
 from incidents import selectors as incident_selectors
 
 from . import selectors, services
@@ -147,16 +154,11 @@ def _writable_learning(request: HttpRequest, public_id) -> Learning:
 def learning_edit(request: HttpRequest, public_id) -> HttpResponse:
     learning = _writable_learning(request, public_id)
     form = LearningForm(request.POST or None, instance=learning)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.learning_update(user=request.user, learning=learning,
-                                     data=form.service_data())
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Learning saved.")
-            return redirect(learning)
-    return render(request, "learnings/learning_edit.html", {"form": form, "learning": learning})
+    return form_page(
+        request, form, saved="Learning saved.", then=learning,
+        save=lambda: services.learning_update(user=request.user, learning=learning,
+                                              data=form.service_data()),
+        template="learnings/learning_edit.html", context={"learning": learning})
 
 
 STATUS_MESSAGES = {
@@ -353,15 +355,11 @@ def action_item_edit(request: HttpRequest, item_id) -> HttpResponse:
                           current_owner=item.owner, initial={
         "title": item.title, "owner": item.owner_id, "due_on": item.due_on, "kind": item.kind,
     })
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.action_item_update(user=request.user, item=item, data=form.cleaned_data)
-        except ValidationError as error:
-            apply_errors(form, error)
-        else:
-            messages.success(request, "Action saved.")
-            return redirect(item.learning)
-    return render(request, "learnings/action_item_edit.html", {"form": form, "item": item})
+    return form_page(
+        request, form, saved="Action saved.", then=item.learning,
+        save=lambda: services.action_item_update(user=request.user, item=item,
+                                                 data=form.cleaned_data),
+        template="learnings/action_item_edit.html", context={"item": item})
 
 
 @login_required
