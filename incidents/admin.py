@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.db import models
-from simple_history.admin import SimpleHistoryAdmin
+
+from common.admin import ReadOnlyHistoryAdmin
 
 from . import services
 from .models import (
@@ -42,7 +43,7 @@ class SourceLinkInline(admin.TabularInline):
 
 
 @admin.register(Incident)
-class IncidentAdmin(SimpleHistoryAdmin):
+class IncidentAdmin(ReadOnlyHistoryAdmin):
     list_display = ("title", "organization", "team", "origin", "visibility", "occurred_on",
                     "primary_cause", "severity", "status", "archived_at")
     list_filter = ("origin", "visibility", "platform", "severity", "status", "primary_cause")
@@ -83,10 +84,18 @@ class OrganizationAdmin(admin.ModelAdmin):
 class RootCauseAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "slug", "taxonomy_version", "is_active")
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting one would silently drop it from incidents' contributing causes, with no
+        # history: retire it (is_active) instead.
+        return False
+
 
 @admin.register(Factor)
 class FactorAdmin(admin.ModelAdmin):
     list_display = ("name", "slug", "is_active")
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # as for root causes: retire it instead
 
 
 @admin.register(Source)
@@ -99,7 +108,7 @@ class SourceAdmin(admin.ModelAdmin):
 
 
 @admin.register(IncidentSource)
-class IncidentSourceAdmin(SimpleHistoryAdmin):
+class IncidentSourceAdmin(ReadOnlyHistoryAdmin):
     formfield_overrides = HTTPS_URLS
     list_display = ("source", "incident", "kind", "title", "added_by", "created_at")
     list_filter = ("kind",)
@@ -112,7 +121,7 @@ class IncidentSourceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(TimelineEvent)
-class TimelineEventAdmin(SimpleHistoryAdmin):
+class TimelineEventAdmin(ReadOnlyHistoryAdmin):
     formfield_overrides = HTTPS_URLS
     list_display = ("incident", "at", "kind", "text")
     list_select_related = ("incident",)

@@ -31,7 +31,8 @@ INCIDENT = HistorySpec(
     # Not shown: who logged it and the team (fixed), and what is derived from other fields
     # (the response score, the first response, which follows the timeline).
     fields=(
-        Tracked("origin"), Tracked("organization"), Tracked("title"), Tracked("summary"),
+        Tracked("origin"), Tracked("organization", label="Organisation"), Tracked("title"),
+        Tracked("summary"),
         Tracked("platform"), Tracked("occurred_on"), Tracked("detected_at"),
         Tracked("resolved_at"), Tracked("status"), Tracked("severity"),
         Tracked("primary_cause"), Tracked("contributing_causes"), Tracked("factors"),

@@ -4,7 +4,8 @@ shown, never typed: the learning's page changes a status (learning_change_status
 transition and stamps adoption and retirement) and ticks off actions."""
 
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
+
+from common.admin import ReadOnlyHistoryAdmin
 
 from .models import ActionItem, Learning
 
@@ -19,7 +20,7 @@ class ActionItemInline(admin.TabularInline):
 
 
 @admin.register(Learning)
-class LearningAdmin(SimpleHistoryAdmin):
+class LearningAdmin(ReadOnlyHistoryAdmin):
     list_display = ("title", "team", "status", "owner", "adopted_at", "updated_at", "archived_at")
     list_filter = ("status", "team")
     search_fields = ("title", "lesson", "practice")
@@ -35,7 +36,7 @@ class LearningAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(ActionItem)
-class ActionItemAdmin(SimpleHistoryAdmin):
+class ActionItemAdmin(ReadOnlyHistoryAdmin):
     list_display = ("title", "learning", "owner", "due_on", "kind", "done_at", "archived_at")
     list_filter = ("kind",)
     search_fields = ("title", "learning__title")

@@ -7,7 +7,6 @@ would, changes what a person would change, and sends it back.
 """
 
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 
 import pytest
 import time_machine
@@ -16,6 +15,7 @@ from django.urls import reverse
 from incidents.models import Incident, Organization, TimelineEvent
 from incidents.services import source_add, timeline_event_add
 from tests.factories import IncidentFactory, UserFactory
+from tests.html_forms import form_fields
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 
@@ -33,52 +33,6 @@ def admin_client(client, db):
     return client
 
 
-class _FormData(HTMLParser):
-    """What a browser would send for the page's incident form, as it stands."""
-
-    def __init__(self):
-        super().__init__()
-        self.data: dict[str, list[str]] = {}
-        self.in_form = False
-        self.select: str | None = None
-        self.textarea: str | None = None
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form" and attrs.get("id") == "incident_form":
-            self.in_form = True
-        if not self.in_form or "disabled" in attrs:
-            return
-        name = attrs.get("name")
-        if tag == "input" and name and attrs.get("type") not in ("submit", "button", "file"):
-            if attrs.get("type") in ("checkbox", "radio") and "checked" not in attrs:
-                return
-            self.data.setdefault(name, []).append(attrs.get("value") or "")
-        elif tag == "select":
-            self.select = name
-            self.data.setdefault(name, [])
-        elif tag == "option" and self.select and "selected" in attrs:
-            self.data[self.select].append(attrs.get("value") or "")
-        elif tag == "textarea":
-            self.textarea = name
-            self.data[name] = [""]
-
-    def handle_data(self, data):
-        if self.textarea:
-            self.data[self.textarea][0] += data
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.in_form = False
-        elif tag == "select":
-            self.select = None
-        elif tag == "textarea":
-            if self.textarea:
-                # Browsers drop the newline that follows <textarea>.
-                self.data[self.textarea][0] = self.data[self.textarea][0].removeprefix("\n")
-            self.textarea = None
-
-
 def change_url(incident: Incident) -> str:
     return reverse("admin:incidents_incident_change", args=[incident.pk])
 
@@ -86,9 +40,7 @@ def change_url(incident: Incident) -> str:
 def change_form(client, incident: Incident) -> dict[str, list[str]]:
     response = client.get(change_url(incident))
     assert response.status_code == 200
-    parser = _FormData()
-    parser.feed(response.content.decode())
-    return parser.data
+    return form_fields(response.content.decode(), "incident_form")
 
 
 def save(client, incident: Incident, data: dict[str, list[str]]) -> None:
@@ -239,3 +191,28 @@ def test_sharing_in_the_admin_merges_a_private_organisation_into_the_shared_one_
     assert incident.organization == shared
     assert not Organization.objects.filter(pk=private.pk).exists()
     assert set(incident.history.values_list("organization_id", flat=True)) == {shared.pk}
+
+
+def test_an_old_record_of_an_incident_cannot_be_restored_behind_its_timeline(
+        admin_client, member, private_incident):
+    logged = private_incident.history.order_by("history_date", "history_id").first()
+    timeline_event_add(user=member, incident=private_incident,
+                       at=datetime(2026, 11, 9, 8, 30, tzinfo=UTC), kind="apology",
+                       text="We are sorry")
+    url = reverse("admin:incidents_incident_simple_history",
+                  args=[private_incident.pk, logged.history_id])
+    assert admin_client.post(url, change_form_at(admin_client, url)).status_code == 403
+    private_incident.refresh_from_db()
+    assert private_incident.first_response_at == datetime(2026, 11, 9, 8, 30, tzinfo=UTC)
+
+
+def change_form_at(client, url: str) -> dict[str, list[str]]:
+    return form_fields(client.get(url).content.decode(), "incident_form")
+
+
+@pytest.mark.parametrize("model", ["rootcause", "factor"])
+def test_vocabulary_is_retired_not_deleted_in_the_admin(admin_client, model):
+    changelist = admin_client.get(reverse(f"admin:incidents_{model}_changelist"))
+    assert 'value="delete_selected"' not in changelist.content.decode()
+    assert admin_client.post(reverse(f"admin:incidents_{model}_delete", args=[1]),
+                             {"post": "yes"}).status_code == 403

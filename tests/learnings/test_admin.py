@@ -2,8 +2,6 @@
 and a status, its dates and who completed an action are shown, never typed. Each test drives
 the real admin pages as a superuser, sending the forms back as a browser would."""
 
-from html.parser import HTMLParser
-
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
@@ -16,60 +14,7 @@ from learnings.services import (
     learning_create_from_incidents,
 )
 from tests.factories import UserFactory
-
-
-class FormFields(HTMLParser):
-    """What a browser sends for the form with this id: its fields and values as shown (no
-    submit button, so the admin takes the plain Save)."""
-
-    def __init__(self, form_id: str):
-        super().__init__()
-        self.form_id, self.inside = form_id, False
-        self.data: dict[str, list[str]] = {}
-        self.select: str | None = None
-        self.textarea: str | None = None
-
-    def add(self, name: str, value: str) -> None:
-        self.data.setdefault(name, []).append(value)
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "form":
-            self.inside = attrs.get("id") == self.form_id
-        if not self.inside or not attrs.get("name") and tag != "option":
-            return
-        kind = attrs.get("type", "text")
-        if tag == "input" and kind not in ("submit", "button", "checkbox", "radio"):
-            self.add(attrs["name"], attrs.get("value") or "")
-        elif tag == "input" and kind in ("checkbox", "radio") and "checked" in attrs:
-            self.add(attrs["name"], attrs.get("value") or "on")
-        elif tag == "select":
-            self.select = attrs["name"]
-        elif tag == "option" and self.select and "selected" in attrs:
-            self.add(self.select, attrs.get("value") or "")
-        elif tag == "textarea":
-            self.textarea = attrs["name"]
-            self.add(self.textarea, "")
-
-    def handle_data(self, data):
-        if self.textarea:
-            self.data[self.textarea][-1] += data
-
-    def handle_endtag(self, tag):
-        if tag == "form":
-            self.inside = False
-        elif tag == "select":
-            self.select = None
-        elif tag == "textarea":
-            # Django renders a newline after <textarea>, which browsers drop.
-            self.data[self.textarea][-1] = self.data[self.textarea][-1].removeprefix("\n")
-            self.textarea = None
-
-
-def form_fields(html: str, form_id: str) -> dict[str, list[str]]:
-    parser = FormFields(form_id)
-    parser.feed(html)
-    return parser.data
+from tests.html_forms import form_fields
 
 
 @pytest.fixture
@@ -175,3 +120,21 @@ def test_nothing_is_deleted_through_the_admin(superuser_client, adopted, model):
     changelist = superuser_client.get(reverse(f"admin:learnings_{name}_changelist"))
     assert 'value="delete_selected"' not in changelist.content.decode()
     assert model.objects.filter(pk=obj.pk).exists()
+
+
+def test_an_old_record_is_shown_but_cannot_be_restored_past_the_status_rules(
+        superuser_client, adopted, member):
+    """Reverting would write the old row whole: a draft back to adopted, no status rule run."""
+    drafted = adopted.history.order_by("history_date", "history_id").first()
+    learning_change_status(user=member, learning=adopted, status=LearningStatus.RETIRED,
+                           reason="Superseded")
+    url = reverse("admin:learnings_learning_simple_history",
+                  args=[adopted.pk, drafted.history_id])
+    page = superuser_client.get(url)
+    assert page.status_code == 200
+    assert "Revert" not in page.content.decode()
+    data = form_fields(page.content.decode(), "learning_form")
+    assert superuser_client.post(url, data).status_code == 403
+    adopted.refresh_from_db()
+    assert adopted.status == LearningStatus.RETIRED
+    assert adopted.retired_reason == "Superseded"
