@@ -594,7 +594,7 @@ def test_history_shows_a_changed_primary_cause_and_organisation_by_name(logged, 
         })
     changes = {c.label: (c.old, c.new) for c in incident_history(logged, reader=member)[0].changes}
     assert changes["Primary cause"] == ("Production or QA slip", "Account compromise")
-    assert changes["Organization"] == (logged.organization.name, "Globex")
+    assert changes["Organisation"] == (logged.organization.name, "Globex")
 
 
 def test_history_names_who_made_each_change(logged, member, manager):
