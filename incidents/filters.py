@@ -78,16 +78,18 @@ class IncidentFilter(ArchivableListFilter):
         fields: list[str] = []
         form = IncidentFilterForm
 
-    def __init__(self, *args, user=None, **kwargs):
+    def __init__(self, *args, user=None, team=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.user = user
-        if user is not None:
-            # Offer only organisations the reader can see an incident of: a name logged in
-            # another team's private incident stays private.
-            self.filters["organization"].queryset = organization_choices(user=user)
+        self.user, self.team = user, team
+        # Offer only organisations the reader (a person, or a team) can see an incident of:
+        # a name logged in another team's private incident stays private. With no reader,
+        # only shared ones.
+        self.filters["organization"].queryset = (
+            organization_choices(user=user, team=team) if user or team
+            else Organization.objects.shared())
 
     def filter_q(self, queryset, name, value):
-        return incident_search(queryset, value, user=self.user)
+        return incident_search(queryset, value, user=self.user, team=self.team)
 
     def filter_cause(self, queryset, name, value):
         contributing = Incident.contributing_causes.through.objects.filter(

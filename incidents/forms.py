@@ -188,13 +188,6 @@ class IncidentEditForm(forms.ModelForm):
     def clean_resolved_at(self):
         return clean_past_datetime(self.cleaned_data["resolved_at"])
 
-    def clean(self):
-        cleaned = super().clean()
-        detected, resolved = cleaned.get("detected_at"), cleaned.get("resolved_at")
-        if detected and resolved and resolved < detected:
-            self.add_error("resolved_at", "Resolved can't be before it was detected.")
-        return cleaned
-
     def service_data(self) -> dict:
         """What incident_update takes, from the cleaned form."""
         data = {name: self.cleaned_data[name] for name in self.Meta.fields

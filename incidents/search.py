@@ -59,9 +59,12 @@ def _visible_organizations(*, user: User | None, team: Team | None
     return Organization.objects.shared()
 
 
-def organization_choices(*, user: User) -> QuerySet[Organization]:
+def organization_choices(*, user: User | None = None, team: Team | None = None
+                         ) -> QuerySet[Organization]:
     """The door to organisations for pickers, filters and name matching: shared ones and the
-    user's teams' private ones, each with at least one incident the user can read."""
-    readable = Incident.objects.for_user(user).filter(organization=OuterRef("pk"))
-    return Organization.objects.for_user(user).filter(Exists(readable)).order_by(
-        *ORGANIZATION_ORDER)
+    reader's private ones (the user's teams', or the team's), each with at least one incident
+    the reader can read."""
+    readable = Incident.objects.readable(user=user, team=team).filter(
+        organization=OuterRef("pk"))
+    return Organization.objects.readable(user=user, team=team).filter(
+        Exists(readable)).order_by(*ORGANIZATION_ORDER)

@@ -30,44 +30,49 @@ from .search import organization_choices
 LIST_RELATED = ("team", "organization", "primary_cause")
 
 
-def _readable(user: User) -> QuerySet[Incident]:
-    return Incident.objects.for_user(user).select_related(*LIST_RELATED)
+def _readable(*, user: User | None, team: Team | None) -> QuerySet[Incident]:
+    return Incident.objects.readable(user=user, team=team).select_related(*LIST_RELATED)
 
 
-def incident_filterset(*, user: User, filters: Mapping[str, Any] | None,
-                       library: bool = False) -> IncidentFilter:
+def incident_filterset(*, user: User | None = None, team: Team | None = None,
+                       filters: Mapping[str, Any] | None, library: bool = False
+                       ) -> IncidentFilter:
     """The list's filters (incidents.filters.IncidentFilter) bound to `filters`, by the names
-    of the list page's query string, over the incidents the user may read (the library's
-    only, with library=True). Its `qs` is the list: active incidents unless filters ask for
-    archived=true, in the order they ask for; its form and errors are what a page shows.
+    of the list page's query string, over the incidents the reader may read: a person (a
+    page) or a team (a dashboard, a digest); the library's only, with library=True. Its `qs`
+    is the list: active incidents unless filters ask for archived=true, in the order they
+    ask for; its form and errors are what a page shows.
     """
-    queryset = _readable(user)
+    queryset = _readable(user=user, team=team)
     if library:
         queryset = queryset.filter(visibility=Visibility.LIBRARY)
     # Always bound (no filters too) so the default filters and order apply.
-    return IncidentFilter(filters or {}, queryset=queryset, user=user)
+    return IncidentFilter(filters or {}, queryset=queryset, user=user, team=team)
 
 
-def incident_list(*, user: User, filters: Mapping[str, Any] | None = None,
+def incident_list(*, user: User | None = None, team: Team | None = None,
+                  filters: Mapping[str, Any] | None = None,
                   include_archived: bool = False) -> QuerySet[Incident]:
-    """Incidents the user may read, with what a list row shows already joined.
+    """Incidents the reader (a user, or a team) may read, with what a list row shows already
+    joined.
 
     With `filters` (a page's query string, an API's query parameters, a dict), the list's
     filters and order apply, archived incidents included only when they ask (archived=true).
     Without, every active incident (and archived ones with include_archived).
     """
     if filters is not None:
-        return incident_filterset(user=user, filters=filters).qs
-    queryset = _readable(user)
+        return incident_filterset(user=user, team=team, filters=filters).qs
+    queryset = _readable(user=user, team=team)
     return queryset if include_archived else queryset.active()
 
 
-def library_list(*, user: User, filters: Mapping[str, Any] | None = None,
+def library_list(*, user: User | None = None, team: Team | None = None,
+                 filters: Mapping[str, Any] | None = None,
                  include_archived: bool = False) -> QuerySet[Incident]:
-    """Every team's shared incidents; `filters` as for incident_list."""
+    """Every team's shared incidents; reader and `filters` as for incident_list."""
     if filters is not None:
-        return incident_filterset(user=user, filters=filters, library=True).qs
-    return incident_list(user=user, include_archived=include_archived).filter(
+        return incident_filterset(user=user, team=team, filters=filters, library=True).qs
+    return incident_list(user=user, team=team, include_archived=include_archived).filter(
         visibility=Visibility.LIBRARY
     )
 

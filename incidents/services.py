@@ -182,6 +182,9 @@ def organization_resolve(*, name: str, team: Team, visibility: str) -> Organizat
                                            "else; please try again."})
 
 
+RESOLVED_BEFORE_DETECTED = "Resolved can't be before it was detected."
+
+
 def _validate_dates(incident: Incident, fields, user: User) -> None:
     """Refuse dates of what happened outside common.dates' range; "today" is the team's
     today, or the acting person's when later (a team in Sydney may log tomorrow's UTC date)."""
@@ -228,6 +231,9 @@ def _incident_set(incident: Incident, data: Mapping[str, Any], *, user: User) ->
         incident.context = sorted(set(data["context"]))
     check_lengths(summary=(incident.summary, LONG_TEXT_MAX))
     _validate_dates(incident, [name for name in DATE_FIELDS if name in data], user)
+    if (incident.detected_at and incident.resolved_at
+            and incident.resolved_at < incident.detected_at):
+        raise ValidationError({"resolved_at": RESOLVED_BEFORE_DETECTED})
     if "organization_name" in data or "visibility" in data:
         incident.organization = _incident_organization(
             incident, data.get("organization_name"), before_name=before_name)

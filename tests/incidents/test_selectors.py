@@ -14,7 +14,7 @@ from django.utils import timezone
 from incidents import filters as incident_filters
 from incidents.history import incident_history
 from incidents.models import Factor, Incident
-from incidents.search import incident_search
+from incidents.search import incident_search, organization_choices
 from incidents.selectors import (
     incident_filterset,
     incident_get,
@@ -733,3 +733,24 @@ def test_a_date_at_the_ends_of_the_calendar_finds_duplicates_without_overflowing
 ):
     assert incident_possible_duplicates(user=member, organization_name="Acme Rockets",
                                         occurred_on=day) == []
+
+
+def test_a_team_reads_its_own_and_the_librarys_incidents_with_the_same_filters_as_a_page(
+        team, other_team, private_incident, library_incident, outsider_private_incident):
+    """Dashboards and the digest read for a team, not a person, through the same selector."""
+    theirs = OrganizationFactory(name="Their secret brand", slug="their-secret", team=other_team)
+    IncidentFactory(team=other_team, organization=theirs, title="Their secret rebrand")
+    assert titles(incident_list(team=team)) == {private_incident.title, library_incident.title}
+    assert titles(library_list(team=team, filters={})) == {library_incident.title}
+    # Another team's private organisation is no filter value for this team: refused, as for
+    # a person, so nothing of it shows.
+    filterset = incident_filterset(team=team, filters={"organization": "their-secret"})
+    assert set(filterset.errors) == {"organization"}
+    assert "Their secret brand" not in {o.name for o in organization_choices(team=team)}
+    assert titles(incident_list(team=team, filters={"q": "secret"})) == set()
+
+
+def test_a_reader_is_a_person_or_a_team_never_both_nor_neither(team, member):
+    for reader in ({}, {"user": member, "team": team}):
+        with pytest.raises(TypeError):
+            incident_list(**reader)

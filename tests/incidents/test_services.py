@@ -283,6 +283,8 @@ REFUSED = [
     ({"summary": "x" * 20_001}, "summary"),
     ({"actor": "ghost"}, "actor"),
     ({"status": "forgotten"}, "status"),
+    ({"detected_at": NOW - timedelta(hours=1), "resolved_at": NOW - timedelta(hours=2)},
+     "resolved_at"),
 ]
 
 
