@@ -8,11 +8,12 @@ they did, and each change from old to new, raw and as text — that the page's t
 formats and the API serialises (`Entry.as_dict`). The domain apps hold the specs and their
 own reader rules; this module knows no domain model.
 
-One rule for people, whatever the model: a current member of the owning team reads as their
-display name (their email only when they have none); anyone else as "A former member".
+One rule for people, whatever the model (person_label): their display name; a current member
+of the owning team without one by their email; anyone else as "A former member".
 """
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
@@ -33,6 +34,28 @@ EMPTY = "—"
 FORMER_MEMBER = "A former member"
 
 Raw = str | int | bool | None | list
+
+
+@contextmanager
+def one_history_record(obj, *, user, created: bool = False,
+                       changed: Callable[[], bool] | None = None) -> Iterator[None]:
+    """Writes to `obj` and its many-to-many relations inside leave no history; leaving writes
+    one record holding the final state of every field and relation, naming `user` (a
+    creation, with created=True), unless `changed()` says nothing changed. simple-history
+    would otherwise record the row before its relations are set, and once more for each
+    relation."""
+    obj.skip_history_when_saving = True
+    try:
+        yield
+    finally:
+        del obj.skip_history_when_saving
+    if changed is not None and not changed():
+        return
+    attribute_history(obj, user)
+    obj.save(update_fields=["updated_at"])
+    if created:
+        # simple-history takes the save above for a change: it is the creation.
+        obj.history.update(history_type="+")
 
 
 def attribute_history(obj, user) -> None:

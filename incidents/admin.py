@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db import models
 
 from common.admin import ReadOnlyHistoryAdmin
+from common.history import one_history_record
 
 from . import services
 from .models import (
@@ -57,12 +58,20 @@ class IncidentAdmin(ReadOnlyHistoryAdmin):
     inlines = [SourceLinkInline, TimelineInline]
     date_hierarchy = "occurred_on"
 
+    def save_model(self, request, obj, form, change):
+        # One history record for the whole save, written in save_related once the relations
+        # and inlines are saved and the derived fields follow them.
+        obj.skip_history_when_saving = True
+        super().save_model(request, obj, form, change)
+
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        # The admin writes the fields and the timeline round the services: what the page
-        # derives from them (and a library incident's shared organisation) follows here,
-        # once the inlines are saved too.
-        services.incident_refresh_derived(incident=form.instance)
+        incident = form.instance
+        del incident.skip_history_when_saving
+        with one_history_record(incident, user=request.user, created=not change):
+            super().save_related(request, form, formsets, change)
+            # The admin writes the fields and the timeline round the services: what the page
+            # derives from them (and a library incident's shared organisation) follows here.
+            services.incident_refresh_derived(incident=incident)
 
     def has_delete_permission(self, request, obj=None):
         return False  # archive instead: nothing is lost

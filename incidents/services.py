@@ -19,7 +19,7 @@ from django.utils.text import slugify
 from accounts.models import Team, User
 from accounts.tenancy import require_writer
 from common.dates import check_past_dates, check_past_datetimes, incident_today
-from common.history import attribute_history
+from common.history import attribute_history, one_history_record
 from common.services import create_once, set_archived
 from common.text import LONG_TEXT_MAX, check_lengths
 
@@ -243,19 +243,12 @@ def _incident_set(incident: Incident, data: Mapping[str, Any], *, user: User) ->
 
 def _save_with_relations(incident: Incident, *, causes: Iterable[RootCause],
                          factors: Iterable[Factor] | None) -> None:
-    """Save the incident and set its relations without a history record: the caller writes
-    one, holding the final state of every relation."""
-    incident.skip_history_when_saving = True
-    try:
-        incident.save()
-        # The primary cause is never also a contributing one, whichever of the two changed.
-        incident.contributing_causes.set(
-            [c for c in causes if c.pk != incident.primary_cause_id]
-        )
-        if factors is not None:
-            incident.factors.set(factors)
-    finally:
-        del incident.skip_history_when_saving
+    """Save the incident and set its relations (inside common.history.one_history_record)."""
+    incident.save()
+    # The primary cause is never also a contributing one, whichever of the two changed.
+    incident.contributing_causes.set([c for c in causes if c.pk != incident.primary_cause_id])
+    if factors is not None:
+        incident.factors.set(factors)
 
 
 @transaction.atomic
@@ -310,13 +303,9 @@ def incident_create(
 
     def create() -> Incident:
         incident = Incident(team=team, created_by=user, idempotency_key=idempotency_key)
-        attribute_history(incident, user)
         _incident_set(incident, data, user=user)
-        _save_with_relations(incident, causes=contributing_causes, factors=factors)
-        # simple-history copies the relations into the record of the save that follows,
-        # which it takes for a change: this one record is the incident's creation.
-        incident.save(update_fields=["updated_at"])
-        incident.history.update(history_type="+")
+        with one_history_record(incident, user=user, created=True):
+            _save_with_relations(incident, causes=contributing_causes, factors=factors)
         if source_url:
             _source_attach(incident=incident, user=user, url=source_url, kind=Source.Kind.POST)
         return incident
@@ -348,14 +337,12 @@ def incident_update(*, user: User, incident: Incident, data: Mapping[str, Any]) 
     require_writer(user, incident.team)
     incident = Incident.objects.select_for_update(of=("self",)).select_related(
         "organization").get(pk=incident.pk)
-    attribute_history(incident, user)
     before = _state(incident)
     _incident_set(incident, data, user=user)
-    _save_with_relations(
-        incident, causes=data.get("contributing_causes", incident.contributing_causes.all()),
-        factors=data.get("factors"))
-    if _state(incident) != before:
-        incident.save(update_fields=["updated_at"])
+    with one_history_record(incident, user=user, changed=lambda: _state(incident) != before):
+        _save_with_relations(
+            incident, causes=data.get("contributing_causes", incident.contributing_causes.all()),
+            factors=data.get("factors"))
     return incident
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import Membership, Team, User
 from accounts.tenancy import require_writer
 from common.dates import check_planned_dates
-from common.history import attribute_history
+from common.history import attribute_history, one_history_record
 from common.services import create_once, set_archived
 from common.text import LONG_TEXT_MAX, REASON_MAX, check_lengths
 from incidents.models import Incident
@@ -96,16 +96,11 @@ def learning_create_from_incidents(
                             owner=owner, review_on=review_on, created_by=user,
                             status_changed_at=timezone.now(), status_changed_by=user,
                             idempotency_key=idempotency_key)
-        attribute_history(learning, user)
         learning.full_clean(exclude=["idempotency_key"])
-        # One history record with the incidents already linked, written once they are.
-        learning.skip_history_when_saving = True
-        try:
+        # One history record, with the incidents already linked.
+        with one_history_record(learning, user=user, created=True):
             learning.save()
             learning.incidents.set(incidents)
-        finally:
-            del learning.skip_history_when_saving
-        learning.save(update_fields=["updated_at"])
         return learning
 
     return create_once(Learning, team=team, idempotency_key=idempotency_key, create=create)

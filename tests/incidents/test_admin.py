@@ -12,9 +12,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from incidents.models import Incident, Organization, TimelineEvent
+from incidents.models import Factor, Incident, Organization, TimelineEvent
 from incidents.services import source_add, timeline_event_add
-from tests.factories import IncidentFactory, UserFactory
+from tests.factories import IncidentFactory, UserFactory, cause
 from tests.html_forms import form_fields
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
@@ -216,3 +216,19 @@ def test_vocabulary_is_retired_not_deleted_in_the_admin(admin_client, model):
     assert 'value="delete_selected"' not in changelist.content.decode()
     assert admin_client.post(reverse(f"admin:incidents_{model}_delete", args=[1]),
                              {"post": "yes"}).status_code == 403
+
+
+def test_an_admin_save_that_changes_causes_factors_and_moves_leaves_one_history_record(
+        admin_client, private_incident):
+    before = private_incident.history.count()
+    data = change_form(admin_client, private_incident)
+    data.update(apologized=["on"], factors=[str(Factor.objects.order_by("pk")[0].pk)],
+                contributing_causes=[str(cause("account-compromise").pk)])
+    save(admin_client, private_incident, data)
+    assert private_incident.history.count() == before + 1
+    record = private_incident.history.latest()
+    assert record.history_user.email == "admin@example.com"
+    assert (record.apologized, record.response_score) == (True, 1)
+    assert [row.rootcause.slug for row in record.contributing_causes.all()] == [
+        "account-compromise"]
+    assert record.factors.count() == 1
