@@ -51,6 +51,14 @@ class Tenancy:
         shared = self.shared_q(prefix=prefix)
         return condition | shared if shared is not None else condition
 
+    def user_q(self, user: User, *, prefix: str = "") -> Q:
+        """Rows this person may read (their teams' and the shared ones), for a query of this
+        model or, with `prefix`, of a model pointing at it. The teams are a small subquery:
+        joined rows are compared with it, never gathered into a growing IN list."""
+        condition = Q(**{f"{prefix}{self.team}_id__in": member_team_ids(user)})
+        shared = self.shared_q(prefix=prefix)
+        return condition | shared if shared is not None else condition
+
     def owner_id(self, obj) -> int:
         *path, last = self.team.split("__")
         for name in path:
@@ -93,9 +101,7 @@ class TeamOwnedQuerySet(models.QuerySet):
         """What this person may read: their teams' rows, and the rows every team may read."""
         if not user.is_authenticated:
             return self.none()
-        condition = Q(**{f"{self.tenancy.team}_id__in": member_team_ids(user)})
-        shared = self.tenancy.shared_q()
-        return self.filter(condition | shared if shared is not None else condition)
+        return self.filter(self.tenancy.user_q(user))
 
     def for_team(self, team: Team) -> "TeamOwnedQuerySet":
         """What one team may read, whoever of its members is acting: what it owns and the
