@@ -3,10 +3,11 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.contrib.postgres.search import SearchVector
+from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
@@ -15,10 +16,12 @@ from simple_history.models import HistoricalRecords
 from accounts.tenancy import TeamOwnedQuerySet, Tenancy
 from common.models import PublicIdModel, PublicModel
 
-# What full-text search reads. Migration 0001 builds a GIN index on exactly this expression,
-# on PostgreSQL only (common.db.RunSQLOnPostgres); SQLite searches without it.
+# What full-text search reads, on PostgreSQL only (SQLite searches word by word): the column
+# `search_document`, which migration 0008 has PostgreSQL generate from the title and summary
+# and indexes with GIN. Outside the model state (common.db.RunSQLOnPostgres), so read by name.
 SEARCH_CONFIG = "english"
-SEARCH_VECTOR = SearchVector("title", "summary", config=SEARCH_CONFIG)
+STORED_SEARCH_DOCUMENT = RawSQL('"incidents_incident"."search_document"', [],
+                                output_field=SearchVectorField())
 
 
 class Platform(models.TextChoices):

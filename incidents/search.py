@@ -12,14 +12,21 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from accounts.models import Team, User
 from common.text import search_text
 
-from .models import ORGANIZATION_ORDER, SEARCH_CONFIG, SEARCH_VECTOR, Incident, Organization
+from .models import (
+    ORGANIZATION_ORDER,
+    SEARCH_CONFIG,
+    STORED_SEARCH_DOCUMENT,
+    Incident,
+    Organization,
+)
 
 
 def incident_search(
     queryset: QuerySet[Incident], text: str, *, user: User | None = None,
     team: Team | None = None,
 ) -> QuerySet[Incident]:
-    """Full text over title and summary (PostgreSQL, GIN-indexed), plus organisation names.
+    """Full text over title and summary (PostgreSQL: the stored, GIN-indexed
+    `search_document`), plus organisation names.
 
     Organisation names are matched among those the reader may see: pass the acting `user`
     (or the `team` a team-owned record reads for); with neither, only shared organisations.
@@ -39,8 +46,9 @@ def incident_search(
         matches = Q(document=query)
         if org_ids:
             matches |= Q(organization_id__in=org_ids)
-        return queryset.alias(document=SEARCH_VECTOR).annotate(
-            rank=SearchRank(SEARCH_VECTOR, query)
+        # Ranked from the stored vector: no title or summary is parsed again per match.
+        return queryset.alias(document=STORED_SEARCH_DOCUMENT).annotate(
+            rank=SearchRank(STORED_SEARCH_DOCUMENT, query)
         ).filter(matches)
     for word in text.split():
         queryset = queryset.filter(
