@@ -1,10 +1,12 @@
 """The incident list's filters, shared by the browser list and (later) the API."""
 
 import django_filters
+from django import forms
 from django.db.models import Q
 
 from common.filters import ArchivableListFilter, DateRangeFilterForm, PeriodFilter, from_to
 
+from .forms import OrganizationPicker
 from .models import (
     Incident,
     Organization,
@@ -44,6 +46,27 @@ class CauseFilter(django_filters.ModelChoiceFilter):
         super().__init__(*args, **kwargs)
 
 
+class OrganizationField(forms.ModelChoiceField):
+    """An organisation by its slug (as links and the API name it) or by its name as typed
+    into the picker, among those the reader may see."""
+
+    def to_python(self, value):
+        value = " ".join(str(value or "").split())
+        if not value:
+            return None
+        found = (self.queryset.filter(slug=value).first()
+                 or self.queryset.filter(name__iexact=value).first())
+        if found is None:
+            raise forms.ValidationError(
+                "No organisation you can see has that name: pick one from the suggestions.",
+                code="invalid_choice")
+        return found
+
+
+class OrganizationFilter(django_filters.ModelChoiceFilter):
+    field_class = OrganizationField
+
+
 class IncidentFilter(ArchivableListFilter):
     """Filters by the same names the API and CSV use."""
 
@@ -58,9 +81,10 @@ class IncidentFilter(ArchivableListFilter):
     )
     severity = django_filters.ChoiceFilter(choices=Severity.choices, empty_label="Any severity")
     status = django_filters.ChoiceFilter(choices=Status.choices, empty_label="Any status")
-    organization = django_filters.ModelChoiceFilter(
-        queryset=Organization.objects.all(), to_field_name="slug", label="Organisation",
-        empty_label="Any organisation",
+    organization = OrganizationFilter(
+        queryset=Organization.objects.none(), label="Organisation",
+        widget=OrganizationPicker(options_id="organization-filter-options", value="slug",
+                                  attrs={"placeholder": "Any organisation"}),
     )
     period = PeriodFilter(lookup="occurred_on", label="Period")
     occurred_after, occurred_before = from_to("occurred_on")

@@ -4,7 +4,9 @@ import uuid
 
 from django import forms
 from django.db.models import Q
+from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.text import format_lazy
 
 from accounts.models import Team
 from common.dates import clean_past_date, clean_past_datetime, incident_today
@@ -48,6 +50,22 @@ def _latest_today(team: Team | None):
     return incident_today(team.timezone if team else None)
 
 
+class OrganizationPicker(forms.TextInput):
+    """A text box whose suggestions (a <datalist> of that id on the page) are fetched as one
+    types, a few at a time: a list of every organisation would grow with the data."""
+
+    def __init__(self, *, options_id: str, value: str = "name", attrs=None):
+        super().__init__(attrs={
+            # No autocomplete="off": Chromium would then not bring back what was typed when
+            # someone goes Back to the form.
+            "list": options_id,
+            "hx-get": format_lazy("{}?value={}", reverse_lazy("incidents:organization-suggest"),
+                                  value),
+            "hx-trigger": "input changed delay:200ms", "hx-target": f"#{options_id}",
+            "hx-swap": "innerHTML", "hx-sync": "this:replace", **(attrs or {}),
+        })
+
+
 def default_visibility(origin: str | None) -> str:
     """Own failures stay with the team; other organisations' are offered to the library."""
     return Visibility.LIBRARY if origin == Origin.EXTERNAL else Visibility.TEAM
@@ -62,7 +80,7 @@ class IncidentLogForm(forms.Form):
     organization = forms.CharField(
         label="Organisation", max_length=200,
         help_text="Pick a known organisation or type a new name.",
-        widget=forms.TextInput(attrs={"list": "organization-options"}),
+        widget=OrganizationPicker(options_id="organization-options"),
     )
     link = HttpURLField(label="Link", required=False,
                         help_text="The post, a screenshot or an article about it.")
@@ -123,7 +141,7 @@ class IncidentEditForm(forms.ModelForm):
 
     organization_name = forms.CharField(
         label="Organisation", max_length=200,
-        widget=forms.TextInput(attrs={"list": "organization-options"}))
+        widget=OrganizationPicker(options_id="organization-options"))
     primary_cause = CauseChoiceField(queryset=RootCause.objects.all(), to_field_name="slug")
     contributing_causes = forms.ModelMultipleChoiceField(
         queryset=RootCause.objects.all(), to_field_name="slug", required=False,

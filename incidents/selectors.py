@@ -250,6 +250,21 @@ def organization_list(*, user: User, text: str = "") -> QuerySet[Organization]:
     return queryset.order_by(*ORGANIZATION_ORDER)
 
 
+SUGGESTIONS = 20
+
+
+def organization_suggestions(*, user: User, text: str) -> list[Organization]:
+    """What a picker offers as someone types an organisation: the organisations the user may
+    see (organization_choices) whose name holds the words, those starting with them first; a
+    few, whatever the number of organisations."""
+    text = search_text(text)
+    if not text:
+        return []
+    starts = Case(When(name__istartswith=text, then=Value(0)), default=Value(1))
+    return list(organization_choices(user=user).filter(name__icontains=text)
+                .order_by(starts, *ORGANIZATION_ORDER)[:SUGGESTIONS])
+
+
 def organization_get(*, user: User, slug: str) -> Organization:
     """An organisation the user can read at least one incident of; 404 otherwise, so another
     team's private organisation, or a name logged only in its private incidents, stays

@@ -22,5 +22,8 @@ urlpatterns = [
          name="timeline-delete"),
     path("library/", views.library, name="library"),
     path("organizations/", views.organization_list, name="organization-list"),
+    # Not under organizations/: an organisation may be called "Suggest".
+    path("organization-suggestions/", views.organization_suggest,
+         name="organization-suggest"),
     path("organizations/<slug:slug>/", views.organization_detail, name="organization-detail"),
 ]

@@ -97,7 +97,6 @@ def incident_log(request: HttpRequest) -> HttpResponse:
     return render(request, "incidents/incident_log.html", {
         "form": form,
         "duplicates": duplicates,
-        "organizations": _organization_names(request.user),
         "single_team": team_count == 1,
     })
 
@@ -125,8 +124,18 @@ def incident_similar(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _organization_names(user) -> list[str]:
-    return list(selectors.organization_choices(user=user).values_list("name", flat=True))
+@login_required
+@require_GET
+def organization_suggest(request: HttpRequest) -> HttpResponse:
+    """The options of an organisation picker for what has been typed (?q=, or the field's own
+    name when the picker sends itself): by name for the log and edit forms (?value=name), by
+    slug for the list's filter. A picker of every organisation would grow with the data."""
+    text = next((request.GET[key] for key in ("q", "organization", "organization_name")
+                 if request.GET.get(key)), "")
+    return render(request, "incidents/partials/organization_options.html", {
+        "organizations": selectors.organization_suggestions(user=request.user, text=text),
+        "by_name": request.GET.get("value") == "name",
+    })
 
 
 def _detail_context(request: HttpRequest, incident: Incident) -> dict:
@@ -179,7 +188,7 @@ def incident_edit(request: HttpRequest, public_id) -> HttpResponse:
         save=lambda: services.incident_update(user=request.user, incident=incident,
                                               data=form.service_data()),
         template="incidents/incident_edit.html",
-        context={"incident": incident, "organizations": _organization_names(request.user)})
+        context={"incident": incident})
 
 
 @login_required

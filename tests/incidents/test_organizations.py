@@ -108,8 +108,12 @@ def test_another_teams_private_organisation_is_never_offered_or_reachable(
     assert [o.name for o in organization_list(user=member)] == ["acme corp"]
     assert member_client.get(hidden.get_absolute_url()).status_code == 404
     assert member_client.get(own.get_absolute_url()).status_code == 200
+    suggest = reverse("incidents:organization-suggest")
+    for value, shown in (("name", '<option value="acme corp">'),
+                         ("slug", f'<option value="{own.slug}">acme corp</option>')):
+        offered = member_client.get(suggest, {"q": "acme", "value": value}).content.decode()
+        assert offered.strip() == shown
     log_page = member_client.get(reverse("incidents:incident-create")).content.decode()
-    assert "acme corp" in log_page
     assert "Acme Corp" not in log_page
     assert "ACME Holdings" not in log_page
     listed = member_client.get(reverse("incidents:organization-list")).content.decode()
@@ -242,8 +246,9 @@ def test_organisation_list_and_picker_sort_names_whatever_their_case(
     assert choice_names(member) == SORTED
     page = member_client.get(reverse("incidents:organization-list"))
     assert [o.name for o in page.context["page"].object_list] == SORTED
-    log_page = member_client.get(reverse("incidents:incident-create"))
-    assert log_page.context["organizations"] == SORTED
+    offered = member_client.get(reverse("incidents:organization-suggest"), {"q": "a"})
+    assert [o.name for o in offered.context["organizations"]] == [
+        "acme", "Acme Bank", "AT&T", "Zeta"]
 
 
 # Concurrent first use of a new name (issue 7, item 8)

@@ -754,3 +754,18 @@ def test_a_reader_is_a_person_or_a_team_never_both_nor_neither(team, member):
     for reader in ({}, {"user": member, "team": team}):
         with pytest.raises(TypeError):
             incident_list(**reader)
+
+
+def test_the_organisation_filter_takes_a_slug_or_a_typed_name_the_reader_may_see(
+        member, team, other_team):
+    ours = OrganizationFactory(name="Acme Corp", slug="acme-corp")
+    IncidentFactory(team=team, organization=ours, title="Ours")
+    IncidentFactory(team=team, title="Someone else's")
+    theirs = OrganizationFactory(name="Hidden Brand", slug="hidden-brand", team=other_team)
+    IncidentFactory(team=other_team, organization=theirs)
+    for typed in ("acme-corp", "acme corp", "  ACME   Corp "):
+        assert titles(incident_list(user=member, filters={"organization": typed})) == {"Ours"}
+    for typed in ("hidden-brand", "Hidden Brand", "Nobody"):
+        filterset = incident_filterset(user=member, filters={"organization": typed})
+        assert filterset.errors["organization"] == [
+            "No organisation you can see has that name: pick one from the suggestions."]

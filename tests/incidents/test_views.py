@@ -964,11 +964,12 @@ def test_organisation_known_only_from_another_teams_private_incident_is_404(
 # Query counts: a list costs the same whatever its length. Every page pays 3 for the
 # session, the user and their memberships (header); the rest is named beside each number.
 
-# count, rows, root causes and organisations for the filter form
-LIST_QUERIES = 7
+# count, rows and root causes for the filter form (organisations are suggested as one types,
+# never listed)
+LIST_QUERIES = 6
 # count and rows only: the partial has no filter form
 LIST_PARTIAL_QUERIES = 5
-LIBRARY_QUERIES = 7
+LIBRARY_QUERIES = 6
 # incident, its 4 prefetches, can_write, 3 history (records + 2 m2m), names of causes and
 # organisations, timeline and source-link history, the owning team's people in it; then the
 # learnings panel (learnings' template tag): writable teams, linked learnings, learning

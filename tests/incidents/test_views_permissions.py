@@ -257,6 +257,7 @@ ROWS = [
     Row("incidents:library", everyone(200)),
     Row("incidents:organization-list", everyone(200)),
     Row("incidents:incident-similar", everyone(200)),
+    Row("incidents:organization-suggest", everyone(200)),
     Row("incidents:incident-create", statuses(302, 403, 200, 200, 200)),
     Row("incidents:incident-create", statuses(302, 403, 302, 302, 302), "post", data=log_data,
         changed=logged),
