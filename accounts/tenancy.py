@@ -124,6 +124,16 @@ class TeamOwnedQuerySet(models.QuerySet):
         return self.filter(**{f"{self.tenancy.team}_id__in": member_team_ids(user, writers=True)})
 
 
+def reader_team_ids(*, user: User | None = None, team: Team | None = None) -> list[int]:
+    """The ids of the teams a reader reads as their own: the user's teams, or the team. A
+    short list, given to PostgreSQL as values so that it can start from those teams' rows."""
+    if team is not None:
+        return [team.pk]
+    if user is None or not user.is_authenticated:
+        return []
+    return list(member_team_ids(user).values_list("team_id", flat=True))
+
+
 def writable_teams(user: User) -> models.QuerySet[Team]:
     """The teams where this person may write, by name."""
     return Team.objects.writable_by(user).order_by("name")

@@ -32,7 +32,14 @@ from incidents.services import (
     timeline_event_add,
     timeline_event_remove,
 )
-from tests.factories import IncidentFactory, OrganizationFactory, SourceFactory, cause
+from tests.factories import (
+    IncidentFactory,
+    MembershipFactory,
+    OrganizationFactory,
+    SourceFactory,
+    TeamFactory,
+    cause,
+)
 
 TODAY = date(2026, 11, 10)
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
@@ -769,3 +776,18 @@ def test_the_organisation_filter_takes_a_slug_or_a_typed_name_the_reader_may_see
         filterset = incident_filterset(user=member, filters={"organization": typed})
         assert filterset.errors["organization"] == [
             "No organisation you can see has that name: pick one from the suggestions."]
+
+
+def test_team_only_lists_the_readers_own_teams_private_incidents_only(
+        member, team, other_team, private_incident, outsider_private_incident,
+        library_incident):
+    """The team-only filter names the reader's teams (so PostgreSQL starts from their rows):
+    a second team of the reader counts, another team's private incidents never do."""
+    second = TeamFactory(name="Second desk", slug="second-desk")
+    MembershipFactory(team=second, user=member, role="viewer")
+    theirs_too = IncidentFactory(team=second, visibility="team", title="Second desk's slip")
+    IncidentFactory(team=team, visibility="library", title="Ours, shared")
+    for reader in ({"user": member}, {"team": team}):
+        expected = {private_incident.title, theirs_too.title} if "user" in reader \
+            else {private_incident.title}
+        assert titles(incident_list(**reader, filters={"visibility": "team"})) == expected
