@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import URLValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -353,6 +353,15 @@ class Incident(PublicModel):
             models.Index(fields=["team", "occurred_on"], name="incident_team_occurred"),
             models.Index(fields=["visibility", "occurred_on"], name="incident_vis_occurred"),
             models.Index(fields=["organization", "occurred_on"], name="incident_org_occurred"),
+            # The incident page's library precedents: a cause's shared incidents, the most
+            # severe and recent first, read in index order (five rows, not a sort of every
+            # shared incident with that cause). The expression is the one the query sorts by.
+            models.Index(
+                "primary_cause", severity_rank_expression().desc(), F("occurred_on").desc(),
+                F("created_at").desc(),
+                condition=Q(visibility=Visibility.LIBRARY, archived_at__isnull=True),
+                name="incident_library_precedent",
+            ),
         ]
         constraints = [
             # Per team: the key comes from the browser, so it must never reach another team's.

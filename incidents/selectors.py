@@ -24,6 +24,7 @@ from .models import (
     Organization,
     Source,
     Visibility,
+    severity_rank_expression,
 )
 from .search import organization_choices
 
@@ -74,6 +75,20 @@ def library_list(*, user: User | None = None, team: Team | None = None,
         return incident_filterset(user=user, team=team, filters=filters, library=True).qs
     return incident_list(user=user, team=team, include_archived=include_archived).filter(
         visibility=Visibility.LIBRARY
+    )
+
+
+def incident_precedents(*, user: User, incident: Incident) -> QuerySet[Incident]:
+    """Library incidents with the same primary cause as this one, the most severe and recent
+    first: read in the order of the index incident_library_precedent, whose expression is
+    this sort's."""
+    return (
+        Incident.objects.for_user(user).active()
+        .filter(visibility=Visibility.LIBRARY, primary_cause_id=incident.primary_cause_id)
+        .exclude(pk=incident.pk)
+        .annotate(severity_rank=severity_rank_expression())
+        .select_related("organization")
+        .order_by("-severity_rank", "-occurred_on", "-created_at")
     )
 
 

@@ -33,10 +33,9 @@ from incidents.models import (
     Incident,
     Origin,
     RootCause,
-    Visibility,
-    severity_rank_expression,
 )
 from incidents.search import incident_search
+from incidents.selectors import incident_precedents
 
 from .filters import LearningFilter
 from .models import ActionItem, Learning, LearningStatus
@@ -287,14 +286,7 @@ def learning_precedents(*, user: User, incident: Incident, limit: int = 5) -> li
 
 def library_precedents(*, user: User, incident: Incident, limit: int = 5) -> list[Incident]:
     """Library incidents with the same primary cause, the most severe and recent first."""
-    return list(
-        Incident.objects.for_user(user).active()
-        .filter(visibility=Visibility.LIBRARY, primary_cause_id=incident.primary_cause_id)
-        .exclude(pk=incident.pk)
-        .annotate(severity_rank=severity_rank_expression())
-        .select_related("organization")
-        .order_by("-severity_rank", "-occurred_on", "-created_at")[:limit]
-    )
+    return list(incident_precedents(user=user, incident=incident)[:limit])
 
 
 def incident_repeat_of(*, user: User, incident: Incident) -> list[Learning]:
