@@ -91,6 +91,8 @@ POST_URLS = {
     "website": "'https://' || {h} || '.example/news/' || {code}",
 }
 ROUNDUPS = 200
+TEMP_TABLES = ["gd_team", "gd_sentence", "gd_title", "gd_ltitle", "gd_atitle", "gd_name", "gd_i",
+               "gd_org", "gd_a", "gd_link", "gd_src", "gd_pos", "gd_libseq", "gd_l"]
 
 
 @dataclass(frozen=True)
@@ -241,11 +243,13 @@ class Load:
         if self.report.replaced:
             self.sql(f"TRUNCATE {', '.join(t.all())} RESTART IDENTITY CASCADE")
             self.sql("TRUNCATE django_session")
-        self.sql(f"""CREATE FUNCTION pg_temp.gd_u(n bigint, salt integer) RETURNS float8
-            LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+        # Dropped at commit; dropped here too for a second load in one transaction (tests).
+        self.sql(f"DROP TABLE IF EXISTS {', '.join(TEMP_TABLES)}")
+        self.sql(f"""CREATE OR REPLACE FUNCTION pg_temp.gd_u(n bigint, salt integer)
+            RETURNS float8 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
             SELECT (hashint8extended(n, {seed}::bigint * 1000003 + salt)
                     & 9007199254740991)::float8 / 9007199254740992 $$""")
-        self.sql("""CREATE FUNCTION pg_temp.gd_tail(id bigint) RETURNS text
+        self.sql("""CREATE OR REPLACE FUNCTION pg_temp.gd_tail(id bigint) RETURNS text
             LANGUAGE sql IMMUTABLE AS $$
             SELECT substr('abcdefghijklmnopqrstuvwxyz', 1 + (hashint8(id) & 1023) % 26, 1)
                 || string_agg(substr('0123456789abcdefghijklmnopqrstuvwxyz',
@@ -298,7 +302,7 @@ class Load:
         Team.objects.bulk_create(teams, batch_size=2000)
         User.objects.bulk_create(users, batch_size=2000)
         Membership.objects.bulk_create(memberships, batch_size=2000)
-        self.sql("""CREATE TEMP TABLE gd_team AS
+        self.sql("""CREATE TEMP TABLE gd_team ON COMMIT DROP AS
             SELECT * FROM unnest(%s::bigint[], %s::bigint[], %s::int[], %s::int[])
                 AS m(id, first_user, writers, brand)""",
                  [[m[0] for m in meta], [m[1] for m in meta], [m[2] for m in meta],
@@ -325,7 +329,7 @@ class Load:
             "gd_atitle": vocab.phrases(2_000, 3, 8),
         }
         for table, texts in pools.items():
-            self.sql(f"CREATE TEMP TABLE {table} AS SELECT (k - 1)::int AS k, s "
+            self.sql(f"CREATE TEMP TABLE {table} ON COMMIT DROP AS SELECT (k - 1)::int AS k, s "
                      "FROM unnest(%s::text[]) WITH ORDINALITY AS p(s, k)", [texts])
             self.sql(f"ALTER TABLE {table} ADD PRIMARY KEY (k)")
         self.pool_size = {table: len(texts) for table, texts in pools.items()}
@@ -335,7 +339,7 @@ class Load:
         industries = [rng.choice(INDUSTRIES) for _ in names]
         aliases = ["".join(word[0] for word in name.split()) if i < FAMOUS else ""
                    for i, name in enumerate(names)]
-        self.sql("""CREATE TEMP TABLE gd_name AS
+        self.sql("""CREATE TEMP TABLE gd_name ON COMMIT DROP AS
             SELECT (k - 1)::int AS name_id, name, slug, industry, alias
             FROM unnest(%s::text[], %s::text[], %s::text[], %s::text[])
                  WITH ORDINALITY AS p(name, slug, industry, alias, k)""",
@@ -347,7 +351,7 @@ class Load:
         plan = self.plan
         own_lib, ext_lib = plan.library_odds()
         m, teams, names = plan.incidents, plan.teams, plan.names
-        self.sql(f"""CREATE TEMP TABLE gd_i AS
+        self.sql(f"""CREATE TEMP TABLE gd_i ON COMMIT DROP AS
             SELECT n, x, created_at, team, own,
                    {u("n", "library")} < CASE WHEN own THEN {own_lib} ELSE {ext_lib} END AS lib,
                    CASE WHEN own THEN {BRAND_BASE} + (team - 1) * 3
@@ -371,7 +375,7 @@ class Load:
         """Shared organisations for names any library incident uses; for the others, one
         private organisation per team that names it (in its team-only incidents)."""
         t, seed = self.t, self.plan.seed
-        self.sql("""CREATE TEMP TABLE gd_org AS
+        self.sql("""CREATE TEMP TABLE gd_org ON COMMIT DROP AS
             WITH used AS (SELECT name_id, bool_or(lib) AS shared, min(created_at) AS first_at
                           FROM gd_i GROUP BY name_id),
                  keyed AS (SELECT name_id, NULL::bigint AS team, first_at FROM used
@@ -411,7 +415,7 @@ class Load:
         recent_status = pick(u("n", "status"), [("open", 40), ("monitoring", 30),
                                                 ("closed", 30)])
         old_status = pick(u("n", "status"), [("closed", 90), ("monitoring", 6), ("open", 4)])
-        self.sql(f"""CREATE TEMP TABLE gd_a AS
+        self.sql(f"""CREATE TEMP TABLE gd_a ON COMMIT DROP AS
             SELECT r.*,
                    CASE WHEN r.response_at IS NOT NULL AND r.apol THEN
                        CASE WHEN r.ack OR r.expl
@@ -595,8 +599,10 @@ class Load:
         archived copies and screenshots; one Source per link, shared by its incidents."""
         t, seed, m = self.t, self.plan.seed, self.plan.incidents
         handle = "left(replace(nm.slug, '-', ''), 15)"
-        num = f"(hashint8extended(a.n, {seed}) & 1152921504606846975)::text"
-        code = f"left(md5('{seed}:post:' || a.n), 11)"
+        # Unique per incident by construction (the row number is part of them): only articles
+        # are shared, so sources are told apart by a number, not by comparing their text.
+        num = f"(a.n * 1000000 + (hashint8extended(a.n, {seed}) & 1048575) % 1000000)::text"
+        code = f"left(md5('{seed}:post:' || a.n), 5) || to_hex(a.n)"
         post_url = "CASE a.platform " + " ".join(
             f"WHEN '{platform}' THEN {pattern.format(h=handle, num=num, code=code)}"
             for platform, pattern in POST_URLS.items()) + " END"
@@ -609,9 +615,11 @@ class Load:
         article_url = (f"'https://' || ({outlets})[1 + p.article % {len(NEWS_OUTLETS)}] || "
                        f"'.example/' || CASE WHEN p.article < {ROUNDUPS} "
                        f"THEN 'lists/worst-brand-fails-' ELSE 'news/story-' END || p.article")
-        self.sql(f"""CREATE TEMP TABLE gd_link AS
+        self.sql(f"""CREATE TEMP TABLE gd_link ON COMMIT DROP AS
             SELECT a.n, v.j, v.kind, v.url, v.platform, v.title_k, a.created_by,
-                   a.created_at + v.j * interval '1 second' AS created_at
+                   a.created_at + v.j * interval '1 second' AS created_at,
+                   CASE WHEN v.kind = 'article' THEN -1 - p.article ELSE a.n * 8 + v.j END
+                       AS key
             FROM gd_a a
             JOIN gd_name nm ON nm.name_id = a.name_id
             CROSS JOIN LATERAL (SELECT {post_url} AS post_url, {article} AS article) p
@@ -630,10 +638,12 @@ class Load:
                                             || a.n) || '.png' END, 'website', NULL)
             ) v(j, kind, url, platform, title_k)
             WHERE v.url IS NOT NULL""")
-        self.sql("""CREATE TEMP TABLE gd_src AS
-            SELECT row_number() OVER (ORDER BY first_at, url) AS id, url, platform, first_at
-            FROM (SELECT url, min(platform) AS platform, min(created_at) AS first_at
-                  FROM gd_link GROUP BY url) s""")
+        self.sql("""CREATE TEMP TABLE gd_src ON COMMIT DROP AS
+            SELECT row_number() OVER (ORDER BY first_at, key) AS id, key, url, platform,
+                   first_at
+            FROM (SELECT key, min(url COLLATE "C") AS url, min(platform) AS platform,
+                         min(created_at) AS first_at
+                  FROM gd_link GROUP BY key) s""")
         self.sql(f"""INSERT INTO {t.source} (id, public_id, url, platform, created_at)
             SELECT id, {uuid('source', 'id', seed)}, url, platform, first_at FROM gd_src""")
         titles = self.pool_size["gd_title"]
@@ -644,7 +654,7 @@ class Load:
                    CASE WHEN l.kind IN ('archive', 'screenshot') THEN l.created_at END,
                    l.created_by, l.created_at
             FROM gd_link l
-            JOIN gd_src s ON s.url = l.url
+            JOIN gd_src s ON s.key = l.key
             LEFT JOIN gd_title tt ON tt.k = l.title_k % {titles}""")
 
     def learnings(self) -> None:
@@ -655,20 +665,20 @@ class Load:
         now = f"'{self.now.isoformat()}'::timestamptz"
         sentences = self.pool_size["gd_sentence"]
         ltitles = self.pool_size["gd_ltitle"]
-        self.sql("""CREATE TEMP TABLE gd_pos AS
+        self.sql("""CREATE TEMP TABLE gd_pos ON COMMIT DROP AS
             SELECT n, team,
                    row_number() OVER (PARTITION BY team ORDER BY n) AS team_seq,
                    sum(lib::int) OVER (ORDER BY n) AS lib_before
             FROM gd_i""")
         self.sql("CREATE INDEX ON gd_pos (team, team_seq)")
         self.sql("ALTER TABLE gd_pos ADD PRIMARY KEY (n)")
-        self.sql("""CREATE TEMP TABLE gd_libseq AS
+        self.sql("""CREATE TEMP TABLE gd_libseq ON COMMIT DROP AS
             SELECT row_number() OVER (ORDER BY n) AS seq, n FROM gd_i WHERE lib""")
         self.sql("ALTER TABLE gd_libseq ADD PRIMARY KEY (seq)")
         young = pick(u("j", "lstatus"), [("draft", 60), ("proposed", 30), ("adopted", 10)])
         older = pick(u("j", "lstatus"), [("draft", 20), ("proposed", 10), ("adopted", 55),
                                          ("retired", 15)])
-        self.sql(f"""CREATE TEMP TABLE gd_l AS
+        self.sql(f"""CREATE TEMP TABLE gd_l ON COMMIT DROP AS
             SELECT row_number() OVER (ORDER BY c.created_at, c.j) AS id, c.*,
                    tm.first_user + floor({u('c.j', 'lowner')} * tm.writers)::int AS writer,
                    tm.first_user + floor({u('c.j', 'lchanger')} * tm.writers)::int AS changer
