@@ -786,31 +786,78 @@ class Load:
 
     def history(self) -> None:
         """One creation record ("+") per incident, timeline entry, source link, learning and
-        action item, by who made it and when, with the relations it was made with."""
-        t = self.t
-        models = schema_tools.models_by_name()
-        copies = [("incident", "h_incident", "created_by_id"),
-                  ("event", "h_event", "created_by_id"),
-                  ("incident_source", "h_incident_source", "added_by_id"),
-                  ("learning", "h_learning", "created_by_id"),
-                  ("action", "h_action", "created_by_id")]
-        for source, target, author in copies:
-            fields = [c for c in schema_tools.columns(models[target])
-                      if not c.startswith("history_")]
-            cols = ", ".join(fields)
-            self.sql(f"""INSERT INTO {getattr(t, target)}
-                    ({cols}, history_id, history_date, history_change_reason, history_type,
-                     history_user_id)
-                SELECT {cols}, id, created_at, NULL, '+', {author}
-                FROM {getattr(t, source)}""")
-        for source, target, fk in (("incident_cause", "h_incident_cause", "incident_id"),
-                                   ("incident_factor", "h_incident_factor", "incident_id"),
-                                   ("learning_incident", "h_learning_incident", "learning_id")):
-            fields = [c for c in schema_tools.columns(models[target])
-                      if c not in ("m2m_history_id", "history_id")]
-            cols = ", ".join(fields)
-            self.sql(f"""INSERT INTO {getattr(t, target)} (m2m_history_id, history_id, {cols})
-                SELECT id, {fk}, {cols} FROM {getattr(t, source)}""")
+        action item, by who made it and when, with the relations it was made with. Half the
+        incidents closed after they were logged were logged open and closed later, and every
+        learning past draft was drafted first: for those a change record ("~") follows, at
+        the change, holding the state of today (as one_history_record writes it)."""
+        incident_later = (f"(s.status = 'closed' AND s.resolved_at > s.created_at "
+                          f"AND {u('s.id', 'closed_later')} < 0.5)")
+        learning_later = "(s.status <> 'draft' AND s.status_changed_at > s.created_at)"
+        self.history_records(
+            "incident", "h_incident", "created_by_id", later=incident_later,
+            later_at="s.resolved_at", later_by="s.created_by_id",
+            created={"status": "'open'", "resolved_at": "NULL", "updated_at": "s.created_at"})
+        self.history_records(
+            "learning", "h_learning", "created_by_id", later=learning_later,
+            later_at="s.status_changed_at", later_by="s.status_changed_by_id",
+            created={"status": "'draft'", "status_changed_at": "NULL",
+                     "status_changed_by_id": "NULL", "adopted_at": "NULL",
+                     "retired_at": "NULL", "retired_reason": "''", "review_on": "NULL",
+                     "updated_at": "s.created_at"})
+        for source, target, author in (("event", "h_event", "created_by_id"),
+                                       ("incident_source", "h_incident_source", "added_by_id"),
+                                       ("action", "h_action", "created_by_id")):
+            self.history_records(source, target, author)
+        for source, target, history, fk in (
+                ("incident_cause", "h_incident_cause", "h_incident", "incident_id"),
+                ("incident_factor", "h_incident_factor", "h_incident", "incident_id"),
+                ("learning_incident", "h_learning_incident", "h_learning", "learning_id")):
+            self.m2m_history(source, target, history, fk)
+
+    def history_records(self, source: str, target: str, author: str, *, later: str = "false",
+                        later_at: str = "", later_by: str = "",
+                        created: dict[str, str] | None = None) -> None:
+        """Copy rows of `source` into its history `target`: a "+" record each (history_id =
+        the row's id), with the `created` columns as they were at creation for the rows that
+        changed `later`; for those, a "~" record of today's state at `later_at`."""
+        t, models, created = self.t, schema_tools.models_by_name(), created or {}
+        fields = [c for c in schema_tools.columns(models[target]) if not c.startswith("history_")]
+        cols = ", ".join(fields)
+        values = ", ".join(f"CASE WHEN {later} THEN {created[c]} ELSE s.{c} END"
+                           if c in created else f"s.{c}" for c in fields)
+        self.sql(f"""INSERT INTO {getattr(t, target)}
+                ({cols}, history_id, history_date, history_change_reason, history_type,
+                 history_user_id)
+            SELECT {values}, s.id, s.created_at, NULL, '+', s.{author}
+            FROM {getattr(t, source)} s""")
+        if later == "false":
+            return
+        self.sql(f"SELECT coalesce(max(id), 0) FROM {getattr(t, source)}")
+        offset = self.cursor.fetchone()[0]
+        self.sql(f"""INSERT INTO {getattr(t, target)}
+                ({cols}, history_id, history_date, history_change_reason, history_type,
+                 history_user_id)
+            SELECT {", ".join(f"s.{c}" for c in fields)},
+                   {offset} + row_number() OVER (ORDER BY {later_at}, s.id), {later_at}, NULL,
+                   '~', {later_by}
+            FROM {getattr(t, source)} s WHERE {later}""")
+
+    def m2m_history(self, source: str, target: str, history: str, fk: str) -> None:
+        """The relation as each record of the owner's history saw it (all of today's links:
+        the load changes no relation after creation)."""
+        t, models = self.t, schema_tools.models_by_name()
+        fields = [c for c in schema_tools.columns(models[target])
+                  if c not in ("m2m_history_id", "history_id")]
+        cols = ", ".join(fields)
+        self.sql(f"""INSERT INTO {getattr(t, target)} (m2m_history_id, history_id, {cols})
+            SELECT id, {fk}, {cols} FROM {getattr(t, source)}""")
+        self.sql(f"SELECT coalesce(max(id), 0) FROM {getattr(t, source)}")
+        offset = self.cursor.fetchone()[0]
+        self.sql(f"""INSERT INTO {getattr(t, target)} (m2m_history_id, history_id, {cols})
+            SELECT {offset} + row_number() OVER (ORDER BY h.history_id, r.id), h.history_id,
+                   {", ".join(f"r.{c}" for c in fields)}
+            FROM {getattr(t, history)} h JOIN {getattr(t, source)} r ON r.{fk} = h.id
+            WHERE h.history_type = '~'""")
 
     def sequences(self) -> None:
         """Identity columns continue after the generated ids."""

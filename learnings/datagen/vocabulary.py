@@ -51,6 +51,9 @@ people customer client partner supplier viewer reader listener community group
 hours days weeks months minutes year week day hour time moment
 """)
 
+# The short words that carry no meaning of their own (English stop words).
+GLUE_WORDS = frozenset(COMMON_WORDS[:COMMON_WORDS.index("again")])
+
 SYLLABLES = _words("""
 ba be bi bo bu ca ce ci co cu da de di do du fa fe fi fo fu ga ge gi go gu ha he hi ho hu
 ja jo ka ke ki ko ku la le li lo lu ma me mi mo mu na ne ni no nu pa pe pi po pu ra re ri
@@ -161,9 +164,14 @@ class Vocabulary:
         return " ".join(words).capitalize() + "."
 
     def phrase(self, low: int = 3, high: int = 8) -> str:
-        # Titles lean on the domain words: people name what went wrong.
-        words = [self.rng.choice(DOMAIN_WORDS[:120]) if self.rng.random() < 0.5 else self.word()
-                 for _ in range(self.rng.randint(low, high))]
+        # Titles lean on the domain words (people name what went wrong) and, like headlines,
+        # do without most glue words.
+        words: list[str] = []
+        for _ in range(self.rng.randint(low, high)):
+            word = self.rng.choice(DOMAIN_WORDS[:120]) if self.rng.random() < 0.5 else self.word()
+            while word in GLUE_WORDS and self.rng.random() < 0.85:
+                word = self.word()
+            words.append(word)
         return " ".join(words).capitalize()
 
     def sentences(self, count: int) -> list[str]:

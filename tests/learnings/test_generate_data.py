@@ -208,13 +208,17 @@ def test_no_learning_links_an_incident_its_team_cannot_read(data):
 
 def test_every_row_has_its_creation_record_with_its_relations(data):
     assert Incident.history.filter(history_type="+").count() == INCIDENTS
-    assert not Incident.history.exclude(history_type="+").exists()
-    incident = Incident.objects.filter(contributing_causes__isnull=False).first()
-    record = incident.history.get()
-    assert {c.rootcause_id for c in record.contributing_causes.all()} == set(
-        incident.contributing_causes.values_list("pk", flat=True))
-    assert record.history_user_id == incident.created_by_id
-    assert Learning.history.count() == Learning.objects.count()
+    assert set(Incident.history.values_list("history_type", flat=True)) == {"+", "~"}
+    for incident in Incident.objects.filter(contributing_causes__isnull=False).distinct():
+        causes = set(incident.contributing_causes.values_list("pk", flat=True))
+        for record in incident.history.all():
+            assert {c.rootcause_id for c in record.contributing_causes.all()} == causes
+        created = incident.history.get(history_type="+")
+        assert created.history_user_id == incident.created_by_id
+        assert created.history_date == incident.created_at
+    assert Learning.history.filter(history_type="+").count() == Learning.objects.count()
+    assert Learning.history.filter(history_type="~").count() == Learning.objects.exclude(
+        status="draft").count()
     assert TimelineEvent.history.count() == TimelineEvent.objects.count()
     assert IncidentSource.history.count() == IncidentSource.objects.count()
     assert ActionItem.history.count() == ActionItem.objects.count()
@@ -235,6 +239,22 @@ def test_every_incident_is_readable_through_the_selectors_by_its_team(data):
             visibility="library", archived_at__isnull=True).count()
         assert learning_list(user=viewer).count() == team.learnings.filter(
             archived_at__isnull=True).count()
+
+
+def test_incidents_closed_after_they_were_logged_show_the_change_in_history(data, client):
+    changed = Incident.history.filter(history_type="~").values_list("id", flat=True)
+    incident = Incident.objects.filter(pk__in=changed).first()
+    assert incident.status == "closed"
+    created = incident.history.get(history_type="+")
+    assert (created.status, created.resolved_at) == ("open", None)
+    assert incident.history.get(history_type="~").history_date == incident.resolved_at
+    client.force_login(person(incident.team, Role.VIEWER))
+    history = client.get(reverse("incidents:incident-history",
+                                 kwargs={"public_id": incident.public_id}))
+    assert "Status: <del>Open</del> → <ins>Closed</ins>" in history.content.decode()
+    learning = Learning.objects.filter(status="adopted").first()
+    assert list(learning.history.order_by("history_date").values_list(
+        "history_type", "status")) == [("+", "draft"), ("~", "adopted")]
 
 
 def test_the_pages_and_history_panels_render(data, client):
