@@ -570,29 +570,26 @@ class Load:
         def text(kind: str) -> str:
             return one_of(u("a.n", f"event_{kind}"), EVENT_TEXTS[kind])
 
+        press_at = f"least({now}, a.posted_at + {minutes(u('a.n', 'press_at'), 4320)})"
+        kinds = [
+            ("posted", "a.posted_at", "true"),
+            ("detected", "a.detected_at", "a.detected_at IS NOT NULL"),
+            ("response", "a.response_at", "(a.ack OR a.expl) AND a.response_at IS NOT NULL"),
+            ("apology", "a.apology_at", "a.apology_at IS NOT NULL"),
+            ("press", press_at,
+             f"a.severity IN ('high', 'critical') AND {u('a.n', 'press')} < 0.5"),
+            ("fix", "a.resolved_at", "a.status = 'closed'"),
+        ]
+        events = " UNION ALL ".join(
+            f"""SELECT a.n, {j} AS j, '{kind}'::text AS kind, {at} AS at,
+                       {text(kind)} AS text, a.created_at, a.created_by
+                FROM gd_a a WHERE a.timeline AND {where}"""
+            for j, (kind, at, where) in enumerate(kinds, start=1))
         self.sql(f"""INSERT INTO {t.event}
                 (id, public_id, at, kind, text, url, created_at, created_by_id, incident_id)
             SELECT e.id, {uuid('event', 'e.id', seed)}, e.at, e.kind, e.text, '',
-                   e.created_at, e.created_by, e.n
-            FROM (
-                SELECT row_number() OVER (ORDER BY a.n, v.j) AS id, a.n, v.at, v.kind, v.text,
-                       greatest(a.created_at, v.at) AS created_at, a.created_by
-                FROM gd_a a CROSS JOIN LATERAL (VALUES
-                    (1, 'posted', a.posted_at, {text('posted')}),
-                    (2, 'detected', a.detected_at, {text('detected')}),
-                    (3, 'response', CASE WHEN a.ack OR a.expl THEN a.response_at END,
-                     {text('response')}),
-                    (4, 'apology', a.apology_at, {text('apology')}),
-                    (5, 'press', CASE WHEN a.severity IN ('high', 'critical')
-                                       AND {u('a.n', 'press')} < 0.5 THEN
-                                      least({now}, a.posted_at + {minutes(u('a.n', 'press_at'),
-                                                                         4320)}) END,
-                     {text('press')}),
-                    (6, 'fix', CASE WHEN a.status = 'closed' THEN a.resolved_at END,
-                     {text('fix')})
-                ) v(j, kind, at, text)
-                WHERE a.timeline AND v.at IS NOT NULL
-            ) e""")
+                   greatest(e.created_at, e.at), e.created_by, e.n
+            FROM (SELECT row_number() OVER (ORDER BY v.n, v.j) AS id, v.* FROM ({events}) v) e""")
 
     def sources(self) -> None:
         """Links: the post itself, press articles (a few round-ups cited by many incidents),
@@ -601,12 +598,11 @@ class Load:
         handle = "left(replace(nm.slug, '-', ''), 15)"
         # Unique per incident by construction (the row number is part of them): only articles
         # are shared, so sources are told apart by a number, not by comparing their text.
-        num = f"(a.n * 1000000 + (hashint8extended(a.n, {seed}) & 1048575) % 1000000)::text"
+        num = f"(a.n::bigint * 1000000 + (hashint8extended(a.n, {seed}) & 1048575) % 1000000)::text"
         code = f"left(md5('{seed}:post:' || a.n), 5) || to_hex(a.n)"
         post_url = "CASE a.platform " + " ".join(
             f"WHEN '{platform}' THEN {pattern.format(h=handle, num=num, code=code)}"
             for platform, pattern in POST_URLS.items()) + " END"
-        post_platform = "CASE WHEN a.platform IN ('tv', 'other') THEN NULL ELSE a.platform END"
         articles = max(1_000, m // 4)
         article = (f"CASE WHEN {u('a.n', 'roundup')} < 0.2 "
                    f"THEN floor({u('a.n', 'article')} * {ROUNDUPS})::int "
@@ -615,29 +611,30 @@ class Load:
         article_url = (f"'https://' || ({outlets})[1 + p.article % {len(NEWS_OUTLETS)}] || "
                        f"'.example/' || CASE WHEN p.article < {ROUNDUPS} "
                        f"THEN 'lists/worst-brand-fails-' ELSE 'news/story-' END || p.article")
-        self.sql(f"""CREATE TEMP TABLE gd_link ON COMMIT DROP AS
-            SELECT a.n, v.j, v.kind, v.url, v.platform, v.title_k, a.created_by,
-                   a.created_at + v.j * interval '1 second' AS created_at,
-                   CASE WHEN v.kind = 'article' THEN -1 - p.article ELSE a.n * 8 + v.j END
-                       AS key
-            FROM gd_a a
-            JOIN gd_name nm ON nm.name_id = a.name_id
-            CROSS JOIN LATERAL (SELECT {post_url} AS post_url, {article} AS article) p
-            CROSS JOIN LATERAL (VALUES
-                (1, 'post', CASE WHEN {u('a.n', 'has_post')} < 0.6 THEN p.post_url END,
-                 {post_platform}, NULL::int),
-                (2, 'article', CASE WHEN {u('a.n', 'has_article')} < 0.35 THEN {article_url}
-                               END, 'website', p.article),
-                (3, 'archive', CASE WHEN {u('a.n', 'has_post')} < 0.6
-                                     AND {u('a.n', 'has_archive')} < 0.15
-                                    THEN 'https://web.archive.org/web/'
-                                         || to_char(a.posted_at, 'YYYYMMDDHH24MISS') || '/'
-                                         || p.post_url END, 'website', NULL),
-                (4, 'screenshot', CASE WHEN {u('a.n', 'has_screenshot')} < 0.1
-                                       THEN 'https://images.example/' || md5('{seed}:shot:'
-                                            || a.n) || '.png' END, 'website', NULL)
-            ) v(j, kind, url, platform, title_k)
-            WHERE v.url IS NOT NULL""")
+        has_post = (f"{u('a.n', 'has_post')} < 0.6 AND a.platform NOT IN ('tv', 'other')")
+        # One SELECT per kind of link, each computing its link only for the incidents that
+        # have one (a LATERAL VALUES list computed every link for every incident: 5x slower).
+        kinds = [
+            ("post", has_post, post_url, "a.platform", "NULL::int", "a.n::bigint * 8 + 1"),
+            ("article", f"{u('a.n', 'has_article')} < 0.35", article_url, "'website'",
+             "p.article", "-1 - p.article"),
+            ("archive", f"{has_post} AND {u('a.n', 'has_archive')} < 0.15",
+             "'https://web.archive.org/web/' || to_char(a.posted_at, 'YYYYMMDDHH24MISS') || '/' "
+             f"|| {post_url}", "'website'", "NULL", "a.n::bigint * 8 + 3"),
+            ("screenshot", f"{u('a.n', 'has_screenshot')} < 0.1",
+             f"'https://images.example/' || md5('{seed}:shot:' || a.n) || '.png'", "'website'",
+             "NULL", "a.n::bigint * 8 + 4"),
+        ]
+        selects = [
+            f"""SELECT a.n, {j} AS j, '{kind}'::text AS kind, {url} AS url,
+                       {platform}::text AS platform, {title_k} AS title_k, a.created_by,
+                       a.created_at + interval '{j} seconds' AS created_at, {key} AS key
+                FROM gd_a a
+                JOIN gd_name nm ON nm.name_id = a.name_id
+                CROSS JOIN LATERAL (SELECT {article} AS article) p
+                WHERE {where}"""
+            for j, (kind, where, url, platform, title_k, key) in enumerate(kinds, start=1)]
+        self.sql("CREATE TEMP TABLE gd_link ON COMMIT DROP AS " + " UNION ALL ".join(selects))
         self.sql("""CREATE TEMP TABLE gd_src ON COMMIT DROP AS
             SELECT row_number() OVER (ORDER BY first_at, key) AS id, key, url, platform,
                    first_at
