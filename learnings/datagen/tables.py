@@ -1,6 +1,8 @@
 """The tables generate_data fills, read from the models, and the indexes and constraints on
 them, which the load drops and rebuilds exactly as the migrations made them."""
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Model
@@ -117,12 +119,14 @@ def drop(cursor, schema: Schema) -> None:
         cursor.execute(f"DROP INDEX {name}")
 
 
-def rebuild(cursor, schema: Schema, log=None) -> None:
-    for table, name, definition in schema.keys:
-        cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
-    for name, definition in schema.indexes:
-        if log:
-            log(f"  index {name}")
-        cursor.execute(definition)
-    for table, name, definition in schema.foreign_keys:
-        cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+def rebuild(cursor, schema: Schema, log: Callable[[str], None] = lambda _: None) -> None:
+    statements = (
+        [(name, f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+         for table, name, definition in schema.keys]
+        + schema.indexes
+        + [(name, f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
+           for table, name, definition in schema.foreign_keys])
+    for name, statement in statements:
+        start = time.monotonic()
+        cursor.execute(statement)
+        log(f"  {name}: {time.monotonic() - start:.1f} s")

@@ -10,6 +10,7 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from io import StringIO
 
+import psycopg2
 import pytest
 from django.core.management import CommandError, call_command
 from django.db import connection
@@ -32,6 +33,7 @@ from incidents.models import (
 )
 from incidents.selectors import incident_get, incident_list, library_list
 from incidents.services import _is_private_slug_of
+from learnings.datagen import load
 from learnings.datagen.safety import GENERATED_DOMAIN, MARKER_TABLE
 from learnings.models import ActionItem, Learning
 from learnings.selectors import learning_list
@@ -76,6 +78,22 @@ def test_a_generated_database_that_a_real_person_joined_is_refused(postgres):
         generate(teams=2, incidents=40)
     assert Incident.objects.count() == 20
     assert User.objects.filter(email="maya@example.com").exists()
+
+
+def test_a_database_another_session_is_reading_is_left_alone(postgres, monkeypatch):
+    monkeypatch.setattr(load, "LOCK_TIMEOUT_SECONDS", 1)
+    settings = connection.settings_dict
+    other = psycopg2.connect(dbname=settings["NAME"], user=settings["USER"],
+                             password=settings["PASSWORD"], host=settings["HOST"],
+                             port=settings["PORT"] or 5432)
+    try:
+        with other.cursor() as cursor:
+            cursor.execute("LOCK TABLE incidents_incident IN ACCESS SHARE MODE")
+            with pytest.raises(CommandError, match="Another session is using this database"):
+                generate(teams=1, incidents=10)
+    finally:
+        other.close()
+    assert not Team.objects.exists()
 
 
 def test_a_second_run_replaces_the_data_of_the_first(postgres):
