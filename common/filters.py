@@ -94,7 +94,7 @@ class FilterChip(NamedTuple):
 
 
 # Not filters but the order and position of the list: no chip.
-NOT_FILTERS = ("sort", "page")
+NOT_FILTERS = ("sort", "page", "after", "before")
 
 
 def _value_text(field: forms.Field, value) -> str:
@@ -122,7 +122,8 @@ def active_filter_chips(filterset: django_filters.FilterSet,
         # "Archived only" says it all; "Archived: Archived only" would stutter.
         chip = text if text.lower().startswith(label.lower()) else f"{label}: {text}"
         params = request.GET.copy()
-        for key in (name, "page"):
+        # A different list: from its first page.
+        for key in (name, "page", "after", "before"):
             params.pop(key, None)
         query = params.urlencode()
         chips.append(FilterChip(chip, f"{request.path}?{query}" if query else request.path))

@@ -2,11 +2,16 @@
 a filtered and paginated list (whole, or its results alone for htmx), and answer a change made
 in place by re-rendering its section and telling the History section to refresh."""
 
+import base64
+import binascii
+import datetime
+import json
 from collections.abc import Callable, Iterable
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
+from django.db.models import Q
 from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -53,13 +58,136 @@ def paginate(request: HttpRequest, items, per_page: int = PAGE_SIZE) -> Page:
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
+# Past this many, a list says "1,000+": an exact count of a large set costs as much as
+# reading all of it.
+COUNT_CAP = 1_000
+
+
+class KeysetPage:
+    """One page of a list read by keyset (after or before the row a cursor names), with
+    links to the newer and older pages that keep every other parameter: its cost does not
+    grow with how deep one reads, as an OFFSET's does."""
+
+    def __init__(self, object_list: list, *, count: int, newer_url: str, older_url: str):
+        self.object_list = object_list
+        self.count = count
+        self.newer_url, self.older_url = newer_url, older_url
+
+    @property
+    def capped(self) -> bool:
+        return self.count > COUNT_CAP
+
+    @property
+    def count_text(self) -> str:
+        return f"{COUNT_CAP:,}+" if self.capped else f"{self.count:,}"
+
+    def has_other_pages(self) -> bool:
+        return bool(self.newer_url or self.older_url)
+
+    def __iter__(self):
+        return iter(self.object_list)
+
+    def __len__(self) -> int:
+        return len(self.object_list)
+
+
+def _order_keys(queryset) -> list[tuple[str, bool]]:
+    """(name, descending) of each term the queryset is ordered by, the primary key last so
+    that rows sharing every other value still come in one order."""
+    keys = []
+    for term in queryset.query.order_by:
+        if not isinstance(term, str):
+            raise TypeError(f"Keyset pages need orderings by name, not {term!r}.")
+        keys.append((term.lstrip("-"), term.startswith("-")))
+    if not any(name in ("pk", "id") for name, _ in keys):
+        keys.append(("pk", keys[-1][1] if keys else True))
+    return keys
+
+
+def _encode(row, keys) -> str:
+    def one(value):
+        if isinstance(value, datetime.datetime):
+            return ["t", value.isoformat()]
+        if isinstance(value, datetime.date):
+            return ["d", value.isoformat()]
+        return ["v", value]
+    raw = json.dumps([one(getattr(row, name)) for name, _ in keys], separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str | None, keys) -> list | None:
+    """The values a cursor names, or None when it is missing or not one of ours (a garbled
+    or hand-made cursor reads the first page; it never errs)."""
+    if not cursor or len(cursor) > 2_000:
+        return None
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        values = []
+        for kind, value in raw:
+            if kind == "t":
+                value = datetime.datetime.fromisoformat(value)
+            elif kind == "d":
+                value = datetime.date.fromisoformat(value)
+            elif kind != "v" or not isinstance(value, int | float | str | bool):
+                return None
+            values.append(value)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        return None
+    return values if len(values) == len(keys) else None
+
+
+def _beyond(keys, values, *, forward: bool) -> Q:
+    """Rows after (forward) or before the row with these values, in the keys' order:
+    (k1 past v1) or (k1 = v1 and k2 past v2) or …"""
+    condition, equal = Q(pk__in=[]), Q()
+    for (name, descending), value in zip(keys, values, strict=True):
+        past = "lt" if descending == forward else "gt"
+        condition |= equal & Q(**{f"{name}__{past}": value})
+        equal &= Q(**{name: value})
+    return condition
+
+
+def keyset_page(request: HttpRequest, queryset, per_page: int = PAGE_SIZE) -> KeysetPage:
+    """The page of `queryset` (ordered by names) that ?after= or ?before= asks for, the
+    newest first when neither does; with a count capped at COUNT_CAP."""
+    keys = _order_keys(queryset)
+    ordered = queryset.order_by(*[("-" if desc else "") + name for name, desc in keys])
+    after = _decode(request.GET.get("after"), keys)
+    before = None if after else _decode(request.GET.get("before"), keys)
+    if before is not None:
+        reverse = ordered.reverse().filter(_beyond(keys, before, forward=False))
+        rows = list(reverse[:per_page + 1])
+        more_newer, more_older = len(rows) > per_page, True
+        rows = rows[:per_page][::-1]
+    else:
+        if after is not None:
+            ordered = ordered.filter(_beyond(keys, after, forward=True))
+        rows = list(ordered[:per_page + 1])
+        more_newer, more_older = after is not None, len(rows) > per_page
+        rows = rows[:per_page]
+
+    def link(name: str, row) -> str:
+        params = request.GET.copy()
+        for key in ("after", "before", "page"):
+            params.pop(key, None)
+        params[name] = _encode(row, keys)
+        return f"{request.path}?{params.urlencode()}"
+
+    return KeysetPage(
+        rows, count=queryset.order_by()[:COUNT_CAP + 1].count(),
+        newer_url=link("before", rows[0]) if rows and more_newer else "",
+        older_url=link("after", rows[-1]) if rows and more_older else "",
+    )
+
+
 def list_page(request: HttpRequest, filterset, *, template: str, results_template: str,
               results_id: str, more_filters: Iterable[str] = (), rows=None,
-              extra: dict | None = None) -> HttpResponse:
+              extra: dict | None = None, keyset: bool = False) -> HttpResponse:
     """A filtered list: the whole page, or only its results when htmx asks for `results_id`
     (the filter form updates the list as one types). `rows(page)` may add to the page's rows
-    what the list shows of each, in a fixed number of queries."""
-    page = paginate(request, filterset.qs)
+    what the list shows of each, in a fixed number of queries. With keyset=True the list is
+    read by keyset pages (keyset_page): for lists that grow with the installation."""
+    page = keyset_page(request, filterset.qs) if keyset else paginate(request, filterset.qs)
     if rows is not None:
         rows(page.object_list)
     context = {

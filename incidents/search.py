@@ -7,7 +7,8 @@ both: filters never import selectors.
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db import connection
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Exists, FloatField, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
 
 from accounts.models import Team, User
 from common.text import search_text
@@ -46,9 +47,11 @@ def incident_search(
         matches = Q(document=query)
         if org_ids:
             matches |= Q(organization_id__in=org_ids)
-        # Ranked from the stored vector: no title or summary is parsed again per match.
+        # Ranked from the stored vector: no title or summary is parsed again per match. As
+        # double precision: a real read into Python and sent back (a page's cursor) would
+        # no longer equal itself.
         return queryset.alias(document=STORED_SEARCH_DOCUMENT).annotate(
-            rank=SearchRank(STORED_SEARCH_DOCUMENT, query)
+            rank=Cast(SearchRank(STORED_SEARCH_DOCUMENT, query), output_field=FloatField())
         ).filter(matches)
     for word in text.split():
         queryset = queryset.filter(

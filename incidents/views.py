@@ -12,7 +12,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.current import current_membership
 from accounts.tenancy import can_write, require_writer, writable_teams
-from common.pages import apply_errors, form_page, list_page, paginate, section_response
+from common.pages import (
+    apply_errors,
+    form_page,
+    keyset_page,
+    list_page,
+    paginate,
+    section_response,
+)
 
 from . import selectors, services
 from .forms import IncidentEditForm, IncidentLogForm, SourceForm, TimelineEventForm
@@ -31,7 +38,8 @@ def _list_page(request: HttpRequest, *, library: bool, template: str,
                                              library=library)
     return list_page(request, filterset, template=template,
                      results_template="incidents/partials/incident_results.html",
-                     results_id="incident-results", more_filters=MORE_FILTERS, extra=extra)
+                     results_id="incident-results", more_filters=MORE_FILTERS, extra=extra,
+                     keyset=True)
 
 
 @login_required
@@ -283,7 +291,8 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 @require_GET
 def organization_detail(request: HttpRequest, slug: str) -> HttpResponse:
     organization = selectors.organization_get(user=request.user, slug=slug)
-    incidents = selectors.incident_list(user=request.user).filter(organization=organization)
-    page = paginate(request, incidents)
+    incidents = selectors.incident_list(user=request.user).filter(
+        organization=organization).order_by("-occurred_on", "-created_at")
+    page = keyset_page(request, incidents)
     return render(request, "incidents/organization_detail.html",
                   {"organization": organization, "page": page})

@@ -4,6 +4,8 @@ migration 0008, generated from the same expression the search used to parse each
 import pytest
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
+from django.http import QueryDict
+from django.urls import reverse
 
 from incidents.models import SEARCH_CONFIG, Incident
 from incidents.search import incident_search
@@ -56,3 +58,22 @@ def test_the_stored_document_finds_and_ranks_what_parsing_each_row_found(
     assert stored.exists()  # every one of WORDS finds something
     assert [(i.title, round(i.rank, 6)) for i in stored] == [
         (i.title, round(i.rank, 6)) for i in parsed]
+
+
+def test_best_matches_are_read_page_after_page_by_rank_without_a_repeat(
+        postgres, team, member, client):
+    """Pages of a search follow its rank (a float) and then the date, from the last row."""
+    for n in range(30):
+        IncidentFactory(team=team, title="Hashtag " * (1 + n % 3) + f"case {n}",
+                        summary="hashtag " * (n % 5))
+    client.force_login(member)
+    seen, params = [], {"q": "hashtag"}
+    while True:
+        response = client.get(reverse("incidents:incident-list"), params)
+        page = response.context["page"]
+        seen += [(round(i.rank, 6), i.pk) for i in page.object_list]
+        if not page.older_url:
+            break
+        params = dict(QueryDict(page.older_url.split("?", 1)[1]).items())
+    assert len(seen) == len({pk for _, pk in seen}) == 30
+    assert [rank for rank, _ in seen] == sorted((rank for rank, _ in seen), reverse=True)

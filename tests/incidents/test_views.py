@@ -10,9 +10,11 @@ from html import escape
 import pytest
 import time_machine
 from django.forms import CheckboxInput
+from django.http import QueryDict
 from django.urls import reverse
 
 from accounts.models import Role
+from common import pages
 from incidents.models import Factor, Incident, RootCause, Source, TimelineEvent
 from incidents.services import incident_update, source_add
 from tests.factories import (
@@ -465,18 +467,67 @@ def test_incident_list_sorts(member_client, three_incidents, sort, expected):
     assert page_titles(incident_list(member_client, sort=sort)) == expected
 
 
-def test_incident_list_shows_25_a_page_and_the_rest_on_page_two(member_client, team):
+def older(response) -> dict:
+    """The query of the page's Older link, as the browser would follow it."""
+    url = response.context["page"].older_url
+    return dict(QueryDict(url.split("?", 1)[1]).items()) if url else {}
+
+
+def newer(response) -> dict:
+    url = response.context["page"].newer_url
+    return dict(QueryDict(url.split("?", 1)[1]).items()) if url else {}
+
+
+def test_incident_list_reads_25_a_page_older_and_newer(member_client, team):
     IncidentFactory.create_batch(30, team=team)
     first = incident_list(member_client)
-    second = incident_list(member_client, page=2)
+    second = incident_list(member_client, **older(first))
     assert len(first.context["page"].object_list) == 25
     assert len(second.context["page"].object_list) == 5
     html = second.content.decode()
     assert html.count('<tr class="archived">') + html.count("<tr>\n") == 5
-    assert "Page 2 of 2" in html
     assert "30 incidents" in html
-    assert 'rel="prev"' in html
+    assert 'rel="prev">← Newer</a>' in html
     assert 'rel="next"' not in html
+    back = incident_list(member_client, **newer(second))
+    assert page_titles(back) == page_titles(first)
+    assert newer(back) == {}
+
+
+def test_pages_of_equal_dates_neither_skip_nor_repeat_a_row_while_rows_are_added(
+        member_client, team):
+    """The keyset reads on from the last row seen: an incident logged meanwhile, even on
+    the same day, neither pushes a row onto the next page twice nor hides one."""
+    day = date(2026, 3, 1)
+    IncidentFactory.create_batch(40, team=team, occurred_on=day, title="Same day")
+    seen = []
+    page = incident_list(member_client, sort="-occurred_on", severity="medium")
+    seen += [i.pk for i in page.context["page"].object_list]
+    IncidentFactory.create_batch(3, team=team, occurred_on=day, title="Logged meanwhile")
+    while older(page):
+        assert older(page)["sort"] == "-occurred_on"  # the filters travel with the cursor
+        assert older(page)["severity"] == "medium"
+        page = incident_list(member_client, **older(page))
+        seen += [i.pk for i in page.context["page"].object_list]
+    assert len(seen) == len(set(seen)) == 40
+
+
+@pytest.mark.parametrize("cursor", ["garbage", "W1sidiIsMV1d", "W10", "x" * 3000,
+                                    "WyJ0IiwiMjAyNi0xMy0wMSJd"])
+def test_a_garbled_cursor_reads_the_first_page(member_client, team, cursor):
+    IncidentFactory.create_batch(3, team=team)
+    for direction in ("after", "before"):
+        response = incident_list(member_client, **{direction: cursor})
+        assert response.status_code == 200
+        assert len(response.context["page"].object_list) == 3
+
+
+def test_a_large_list_says_how_many_up_to_a_cap(member_client, team, monkeypatch):
+    monkeypatch.setattr(pages, "COUNT_CAP", 4)
+    IncidentFactory.create_batch(5, team=team)
+    assert "4+ incidents" in incident_list(member_client).content.decode()
+    monkeypatch.setattr(pages, "COUNT_CAP", 5)
+    assert "5 incidents" in incident_list(member_client).content.decode()
 
 
 def test_htmx_request_for_the_results_gets_only_the_results_partial(
