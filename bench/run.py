@@ -59,9 +59,13 @@ class Worker:
         return json.loads(line)
 
     def close(self) -> None:
-        if self.process.poll() is None:
-            self.ask(cmd="quit")
-            self.process.wait(timeout=30)
+        try:
+            if self.process.poll() is None:
+                self.ask(cmd="quit")
+                self.process.wait(timeout=30)
+        except (OSError, RuntimeError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
 
 
 def machine() -> dict:

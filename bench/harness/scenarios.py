@@ -40,6 +40,7 @@ NAMES = (
     "organisations page",
     "learnings list",
     "learning page",
+    "my actions",
     "library",
 )
 
@@ -119,7 +120,8 @@ def resolve() -> tuple[Setting, list[Scenario]]:
         Scenario(NAMES[6], "/organizations/"),
         Scenario(NAMES[7], "/learnings/"),
         Scenario(NAMES[8], learning.get_absolute_url() if learning else ""),
-        Scenario(NAMES[9], "/library/"),
+        Scenario(NAMES[9], "/actions/"),
+        Scenario(NAMES[10], "/library/"),
     ]
     setting = Setting(user=user, team=team, incidents=Incident.objects.count(),
                       readable=readable, word=word, cause=cause)
