@@ -233,6 +233,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=120,
                         help="seconds a page's SQL statement may run before it counts as "
                              "timed out (PostgreSQL statement_timeout)")
+    parser.add_argument("--word", default="",
+                        help="the broad word to search for (default: the word in the most "
+                             "incidents of a sample of each database)")
     parser.add_argument("--only", action="append",
                         help="run only scenarios whose name contains this (repeatable)")
     parser.add_argument("--no-pages", action="store_true", help="skip the in-process pages")
@@ -252,6 +255,7 @@ def main() -> None:
     serve.collectstatic(envs[names[0]])
     for env in envs.values():
         env["BENCH_TIMEOUT"] = str(args.timeout)
+        env["BENCH_WORD"] = args.word
     workers = []
     try:
         for name in names:

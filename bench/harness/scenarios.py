@@ -78,9 +78,9 @@ def member_of_largest_team() -> tuple[User, Team]:
     return membership.user, team
 
 
-def broad_word_and_cause() -> tuple[str, str]:
-    """The word in the most sampled incidents (document frequency), and the primary cause most
-    common among the sampled incidents that contain it."""
+def broad_word_and_cause(word: str = "") -> tuple[str, str]:
+    """The word in the most sampled incidents (document frequency), unless one is given, and
+    the primary cause most common among the sampled incidents that contain it."""
     rows = list(Incident.objects.order_by("pk").values_list(
         "title", "summary", "primary_cause__slug")[:SAMPLE])
     documents = Counter()
@@ -89,16 +89,19 @@ def broad_word_and_cause() -> tuple[str, str]:
                           if w not in STOP_WORDS})
     if not documents:
         raise SystemExit("No words to search for in this database's incidents.")
-    word = min(documents.items(), key=lambda item: (-item[1], item[0]))[0]
+    word = word.lower() or min(documents.items(), key=lambda item: (-item[1], item[0]))[0]
     causes = Counter(cause for title, summary, cause in rows
-                     if word in f"{title} {summary}".lower())
+                     if word in f"{title} {summary}".lower()) or Counter(
+        cause for _, _, cause in rows)
     cause = min(causes.items(), key=lambda item: (-item[1], item[0]))[0]
     return word, cause
 
 
-def resolve() -> tuple[Setting, list[Scenario]]:
+def resolve(word: str = "") -> tuple[Setting, list[Scenario]]:
+    """The member, what the report says of the database, and the scenarios' addresses; the
+    broad word is `word` when given (the same word on every database of a run)."""
     user, team = member_of_largest_team()
-    word, cause = broad_word_and_cause()
+    word, cause = broad_word_and_cause(word)
     readable = Incident.objects.for_user(user).active().count()
     # The page of the oldest readable incident, as ?page= addresses it today. When lists page
     # by cursor, this becomes the address of the oldest page.
