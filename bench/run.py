@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import platform
+import shlex
 import subprocess
 import sys
 import time
@@ -267,7 +268,7 @@ def main() -> None:
         print(f"- machine: {box['cpus']} CPUs ({box['cpu']}), {box['ram_gb']} GB RAM, "
               f"Python {box['python']}, PostgreSQL {infos[workers[0].name]['postgres']}")
         print(f"- load average before: {before}")
-        print(f"- command: {' '.join([Path(sys.executable).name, *sys.argv])}")
+        print(f"- command: `{shlex.join([Path(sys.executable).name, *sys.argv])}`")
         for worker in workers:
             info = infos[worker.name]
             print(f"- {short(worker.name)}: {info['incidents']:,} incidents; reads as "
