@@ -1,0 +1,126 @@
+"""One database's side of the interleaved rounds: a process with Django set up on the database
+that DATABASE_URL names, answering the orchestrator (bench/run.py) one JSON line at a time.
+
+One process per database rather than switching connections in one process: each database
+keeps its own warm connection, template and query caches, so neither run pays for or profits
+from the other's state, and settings stay exactly what the served app reads from the
+environment. An idle worker waits on its pipe and takes no CPU while the other measures.
+
+Requests go through Django's test client (the real URLconf, middleware, session, views and
+templates) as https (secure=True), since production settings redirect plain http.
+"""
+
+import json
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.db import OperationalError, connection  # noqa: E402
+from django.db.backends.signals import connection_created  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from harness import scenarios  # noqa: E402
+
+# PostgreSQL's code for a statement cancelled by statement_timeout.
+QUERY_CANCELED = "57014"
+
+
+def _statement_timeout(sender=None, connection=connection, **kwargs):
+    # A page that would run for minutes (the organisations page at 1M) is cut off and reported
+    # as timed out, instead of stalling the whole run. Pages only: choosing the scenarios may
+    # take longer on a large database.
+    seconds = float(os.environ.get("BENCH_TIMEOUT", "0"))
+    if seconds and connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET statement_timeout = %s", [int(seconds * 1000)])
+
+
+def _not_a_timeout(record: logging.LogRecord) -> bool:
+    # A timed-out page is reported in the table; its traceback would only bury real errors.
+    error = record.exc_info[1] if record.exc_info else None
+    return getattr(getattr(error, "__cause__", None), "pgcode", None) != QUERY_CANCELED
+
+
+logging.getLogger("django.request").addFilter(_not_a_timeout)
+
+
+def _timed_get(client: Client, url: str) -> tuple[float | None, str | None]:
+    started = time.perf_counter()
+    try:
+        response = client.get(url, secure=True)
+    except OperationalError as error:
+        if getattr(error.__cause__, "pgcode", None) == QUERY_CANCELED:
+            return None, "timeout"
+        raise
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200:
+        return None, f"status {response.status_code}"
+    return elapsed, None
+
+
+def main() -> None:
+    reply_to = sys.stdout
+    sys.stdout = sys.stderr  # nothing but replies on the pipe
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    setting, found = scenarios.resolve(os.environ.get("BENCH_WORD", ""))
+    client = Client()
+    client.force_login(setting.user)
+    _statement_timeout()
+    connection_created.connect(_statement_timeout)  # the same on a new connection
+
+    def reply(message: dict) -> None:
+        reply_to.write(json.dumps(message) + "\n")
+        reply_to.flush()
+
+    for line in sys.stdin:
+        request = json.loads(line)
+        command = request["cmd"]
+        if command == "resolve":
+            with connection.cursor() as cursor:
+                cursor.execute("SHOW server_version")
+                version = cursor.fetchone()[0]
+            reply({
+                "user_id": setting.user.pk, "user": setting.user.email,
+                "team": setting.team.slug, "incidents": setting.incidents,
+                "readable": setting.readable, "word": setting.word, "cause": setting.cause,
+                "postgres": version, "scenarios": [[s.name, s.url] for s in found],
+            })
+        elif command == "warm":
+            with CaptureQueriesContext(connection) as queries:
+                ms, error = _timed_get(client, request["url"])
+            reply({"ms": ms, "error": error, "queries": len(queries)})
+        elif command == "time":
+            times = []
+            error = None
+            for _ in range(request["repeat"]):
+                ms, error = _timed_get(client, request["url"])
+                if error:
+                    break
+                times.append(ms)
+            reply({"ms": times, "error": error})
+        elif command == "session":
+            reply({"name": settings.SESSION_COOKIE_NAME,
+                   "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                   "user_id": setting.user.pk})
+        elif command == "quit":
+            reply({})
+            return
+        else:
+            reply({"error": f"unknown command {command}"})
+
+
+if __name__ == "__main__":
+    main()
