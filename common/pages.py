@@ -8,6 +8,7 @@ import datetime
 import json
 from collections.abc import Callable, Iterable
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
@@ -18,7 +19,7 @@ from django.shortcuts import redirect, render
 
 from .filters import NOT_FILTERS, active_filter_chips
 
-PAGE_SIZE = 25
+PAGE_SIZE = settings.PAGE_SIZE
 # The event a change made in place sends so that the History section refreshes itself.
 HISTORY_CHANGED = "history-changed"
 
@@ -113,6 +114,12 @@ def _encode(row, keys) -> str:
         return ["v", value]
     raw = json.dumps([one(getattr(row, name)) for name, _ in keys], separators=(",", ":"))
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def keyset_cursor(queryset, row) -> str:
+    """The ?after= value that reads `queryset` on from `row` (for links made elsewhere, e.g.
+    a benchmark's deepest page)."""
+    return _encode(row, _order_keys(queryset))
 
 
 def _decode(cursor: str | None, keys) -> list | None:

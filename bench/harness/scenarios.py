@@ -16,7 +16,9 @@ from django.conf import settings
 from django.db.models import Count
 
 from accounts.models import Membership, Team, User
+from common.pages import keyset_cursor
 from incidents.models import Incident
+from incidents.selectors import incident_list
 from learnings.models import Learning
 
 # Incidents read to choose the broad word and a cause: enough for a stable choice, cheap at 1M.
@@ -103,9 +105,13 @@ def resolve(word: str = "") -> tuple[Setting, list[Scenario]]:
     user, team = member_of_largest_team()
     word, cause = broad_word_and_cause(word)
     readable = Incident.objects.for_user(user).active().count()
-    # The page of the oldest readable incident, as ?page= addresses it today. When lists page
-    # by cursor, this becomes the address of the oldest page.
-    last_page = max(1, -(-readable // settings.PAGE_SIZE))
+    # The oldest page: read on (?after=) from the row just before the last 25, as the list's
+    # Older link would after paging all the way down (found once, here, by OFFSET).
+    listed = incident_list(user=user, filters={})
+    deepest = listed[readable - settings.PAGE_SIZE - 1] if readable > settings.PAGE_SIZE \
+        else None
+    last_page = ("/incidents/?" + urlencode({"after": keyset_cursor(listed, deepest)})
+                 if deepest else "/incidents/")
     own = Incident.objects.filter(team=team, archived_at__isnull=True)
     incident = (own.filter(learnings__isnull=False).order_by("-occurred_on", "-created_at",
                                                             "pk").first()
@@ -114,7 +120,7 @@ def resolve(word: str = "") -> tuple[Setting, list[Scenario]]:
                 .order_by("-created_at", "pk").first())
     scenarios = [
         Scenario(NAMES[0], "/incidents/"),
-        Scenario(NAMES[1], f"/incidents/?page={last_page}"),
+        Scenario(NAMES[1], last_page),
         Scenario(NAMES[2], "/incidents/?" + urlencode({"q": word})),
         Scenario(NAMES[3], "/incidents/?" + urlencode(
             {"q": word, "cause": cause, "sort": "-severity"})),
