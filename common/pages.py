@@ -69,10 +69,13 @@ class KeysetPage:
     links to the newer and older pages that keep every other parameter: its cost does not
     grow with how deep one reads, as an OFFSET's does."""
 
-    def __init__(self, object_list: list, *, count: int, newer_url: str, older_url: str):
+    def __init__(self, object_list: list, *, count: int, newer_url: str, older_url: str,
+                 labels: tuple[str, str] = ("← Newer", "Older →")):
         self.object_list = object_list
         self.count = count
         self.newer_url, self.older_url = newer_url, older_url
+        # What the links say: newer/older for lists by date, previous/next for others.
+        self.newer_label, self.older_label = labels
 
     @property
     def capped(self) -> bool:
@@ -154,9 +157,11 @@ def _beyond(keys, values, *, forward: bool) -> Q:
     return condition
 
 
-def keyset_page(request: HttpRequest, queryset, per_page: int = PAGE_SIZE) -> KeysetPage:
+def keyset_page(request: HttpRequest, queryset, per_page: int = PAGE_SIZE, *,
+                count: bool = True, labels: tuple[str, str] | None = None) -> KeysetPage:
     """The page of `queryset` (ordered by names) that ?after= or ?before= asks for, the
-    newest first when neither does; with a count capped at COUNT_CAP."""
+    first when neither does; with a count capped at COUNT_CAP (none with count=False, for
+    a page that shows none)."""
     keys = _order_keys(queryset)
     ordered = queryset.order_by(*[("-" if desc else "") + name for name, desc in keys])
     after = _decode(request.GET.get("after"), keys)
@@ -181,9 +186,10 @@ def keyset_page(request: HttpRequest, queryset, per_page: int = PAGE_SIZE) -> Ke
         return f"{request.path}?{params.urlencode()}"
 
     return KeysetPage(
-        rows, count=queryset.order_by()[:COUNT_CAP + 1].count(),
+        rows, count=queryset.order_by()[:COUNT_CAP + 1].count() if count else 0,
         newer_url=link("before", rows[0]) if rows and more_newer else "",
         older_url=link("after", rows[-1]) if rows and more_older else "",
+        **({"labels": labels} if labels else {}),
     )
 
 

@@ -119,6 +119,10 @@ class Organization(models.Model):
 
     class Meta:
         ordering = list(ORGANIZATION_ORDER)
+        indexes = [
+            # The organisations page reads them in this order, a page at a time.
+            models.Index(Lower("name"), "name", "id", name="organization_name_order"),
+        ]
         constraints = [
             # One spelling per name, whatever its case: among shared organisations, and
             # within each team among its private ones (the same private name may exist in

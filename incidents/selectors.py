@@ -9,7 +9,20 @@ from uuid import UUID
 
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
-from django.db.models import Case, Count, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Lower
 from django.http import Http404
 
 from accounts.models import Team, User
@@ -250,19 +263,26 @@ def incident_log_repeats(
 
 
 def organization_list(*, user: User, text: str = "") -> QuerySet[Organization]:
-    """Organisations the user may see, with the number of incidents they can read of each;
-    sorted by name whatever its case ("acme" before "AT&T")."""
-    # The readable rule on the joined incidents themselves: an `incidents IN (readable ids)`
-    # filter grows with the installation and turns quadratic once it no longer fits in memory.
-    readable = Incident.tenancy.user_q(user, prefix="incidents__") & Q(
-        incidents__archived_at__isnull=True)
-    queryset = Organization.objects.for_user(user).select_related("team").annotate(
-        incident_count=Count("incidents", filter=readable)
-    ).filter(incident_count__gt=0)
+    """Organisations the user may see that have an incident the user can read, with the
+    number of those incidents; sorted by name whatever its case ("acme" before "AT&T").
+
+    Read in name order (index organization_name_order), each organisation checked for one
+    readable incident (index incident_org_occurred) and counted only when shown: a page's
+    cost does not grow with the installation, as counting every readable incident did.
+    Ordered by names only, so that it pages by keyset (common.pages.keyset_page).
+    """
+    readable = Incident.objects.for_user(user).active().filter(organization=OuterRef("pk"))
+    counted = readable.order_by().values("organization").annotate(n=Count("pk")).values("n")
+    queryset = (
+        Organization.objects.for_user(user).select_related("team")
+        .annotate(name_key=Lower("name"))
+        .filter(Exists(readable))
+        .annotate(incident_count=Subquery(counted, output_field=IntegerField()))
+    )
     text = search_text(text)
     if text:
         queryset = queryset.filter(name__icontains=text)
-    return queryset.order_by(*ORGANIZATION_ORDER)
+    return queryset.order_by("name_key", "name", "pk")
 
 
 SUGGESTIONS = 20

@@ -17,7 +17,6 @@ from common.pages import (
     form_page,
     keyset_page,
     list_page,
-    paginate,
     section_response,
 )
 
@@ -283,7 +282,8 @@ def timeline_remove(request: HttpRequest, public_id, event_id) -> HttpResponse:
 def organization_list(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "")
     organizations = selectors.organization_list(user=request.user, text=text)
-    page = paginate(request, organizations, per_page=50)
+    page = keyset_page(request, organizations, per_page=50, count=False,
+                       labels=("← Previous", "Next →"))
     return render(request, "incidents/organization_list.html", {"page": page, "q": text})
 
 

@@ -450,3 +450,16 @@ def test_organisation_list_and_page_query_counts_hold_with_private_organisations
     with django_assert_num_queries(ORGANIZATION_QUERIES):
         response = member_client.get(last.get_absolute_url())
     assert "Only Comms sees this name." in response.content.decode()
+
+
+def test_organisations_are_read_fifty_a_page_by_name_then_next(member, member_client, team):
+    for i in range(55):
+        IncidentFactory(team=team, organization=OrganizationFactory(name=f"Brand {i:02d}"))
+    first = member_client.get(reverse("incidents:organization-list"))
+    page = first.context["page"]
+    assert [o.name for o in page.object_list] == [f"Brand {i:02d}" for i in range(50)]
+    assert 'rel="next">Next →</a>' in first.content.decode()
+    second = member_client.get(page.older_url)
+    assert [(o.name, o.incident_count) for o in second.context["page"].object_list] == [
+        (f"Brand {i:02d}", 1) for i in range(50, 55)]
+    assert 'rel="prev">← Previous</a>' in second.content.decode()
