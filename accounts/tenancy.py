@@ -47,15 +47,16 @@ class Tenancy:
     def readable_q(self, team: Any, *, prefix: str = "") -> Q:
         """Rows `team` may read, for a query of this model or (with `prefix`, e.g.
         "incident__") of a model pointing at it."""
-        condition = self.team_q(team, prefix=prefix)
-        shared = self.shared_q(prefix=prefix)
-        return condition | shared if shared is not None else condition
+        return self._or_shared(self.team_q(team, prefix=prefix), prefix=prefix)
 
     def user_q(self, user: User, *, prefix: str = "") -> Q:
         """Rows this person may read (their teams' and the shared ones), for a query of this
         model or, with `prefix`, of a model pointing at it. The teams are a small subquery:
         joined rows are compared with it, never gathered into a growing IN list."""
-        condition = Q(**{f"{prefix}{self.team}_id__in": member_team_ids(user)})
+        return self._or_shared(Q(**{f"{prefix}{self.team}_id__in": member_team_ids(user)}),
+                               prefix=prefix)
+
+    def _or_shared(self, condition: Q, *, prefix: str) -> Q:
         shared = self.shared_q(prefix=prefix)
         return condition | shared if shared is not None else condition
 

@@ -268,8 +268,8 @@ class Migration(migrations.Migration):
             model_name='incident',
             index=models.Index(fields=['organization', 'occurred_on'], name='incident_org_occurred'),
         ),
-        # GIN full-text index, PostgreSQL only, on exactly the expression that
-        # incidents.models.SEARCH_VECTOR compiles to (a test checks the planner uses it).
+        # GIN full-text index, PostgreSQL only, on the title-and-summary expression search
+        # read then (migration 0008 replaces it with an indexed stored column).
         common.db.RunSQLOnPostgres(
             sql="""CREATE INDEX incident_search ON incidents_incident USING gin ((to_tsvector('english'::regconfig, COALESCE("title", '') || ' ' || COALESCE("summary", ''))))""",
             reverse_sql="DROP INDEX IF EXISTS incident_search",
