@@ -13,15 +13,20 @@ class UserTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated:
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(user.timezone))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
-        else:
-            timezone.deactivate()
-        return self.get_response(request)
+        # override() rather than activate(): the zone is restored when the response is made, so
+        # one request's zone never outlives it in the thread (a worker thread serves many users;
+        # code run after the request in the same thread must see the default zone again).
+        with timezone.override(self._zone_of(getattr(request, "user", None))):
+            return self.get_response(request)
+
+    @staticmethod
+    def _zone_of(user):
+        if user is None or not user.is_authenticated:
+            return None
+        try:
+            return zoneinfo.ZoneInfo(user.timezone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            return None
 
 
 class PrivateCacheMiddleware:

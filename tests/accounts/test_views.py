@@ -657,6 +657,17 @@ def test_times_show_in_the_users_timezone(client, member, team):
     assert "1 Mar 2026, 21:00" in html
 
 
+def test_the_users_timezone_lasts_only_for_their_request(client, member, team, settings):
+    """A request by someone in Tokyo leaves the thread in the site's zone: the next code run in
+    that thread (another user's request, a task, a test) must not see Tokyo's date."""
+    member.timezone = "Asia/Tokyo"
+    member.save()
+    client.force_login(member)
+    response = client.get(reverse("incidents:incident-list"))
+    assert response.status_code == 200
+    assert timezone.get_current_timezone_name() == settings.TIME_ZONE != "Asia/Tokyo"
+
+
 
 def test_team_settings_refuse_another_teams_name_beside_the_field(manager_client, team,
                                                                   other_team):
