@@ -1,0 +1,41 @@
+"""common.urls.object_url gives exactly reverse()'s address, under any script prefix, and
+leaves anything but a UUID or a slug to reverse()."""
+
+from uuid import UUID, uuid4
+
+import pytest
+from django.urls import NoReverseMatch, reverse, set_script_prefix
+
+from common.urls import object_url
+
+
+@pytest.fixture
+def prefix():
+    yield set_script_prefix
+    set_script_prefix("/")
+
+
+@pytest.mark.parametrize("script_prefix", ["/", "/misfire/", "/a b/"])
+def test_same_address_as_reverse_for_uuids_and_slugs(prefix, script_prefix):
+    prefix(script_prefix)
+    for value in (uuid4(), UUID(int=0), UUID(int=2**128 - 1)):
+        expected = reverse("incidents:incident-detail", kwargs={"public_id": value})
+        assert object_url("incidents:incident-detail", "public_id", value) == expected
+        assert expected.startswith(script_prefix.replace(" ", "%20"))
+    for slug in ("acme", "acme-co_2", "stand-in-slug", "0"):
+        assert object_url("incidents:organization-detail", "slug", slug) == reverse(
+            "incidents:organization-detail", kwargs={"slug": slug})
+
+
+@pytest.mark.parametrize("value", ["not a slug", "é", "", "a/b"])
+def test_anything_else_goes_to_reverse_which_refuses_it(value):
+    with pytest.raises(NoReverseMatch):
+        object_url("incidents:organization-detail", "slug", value)
+
+
+def test_a_uuid_in_text_is_checked_by_reverse():
+    text = str(uuid4())
+    assert object_url("incidents:incident-detail", "public_id", text) == reverse(
+        "incidents:incident-detail", kwargs={"public_id": text})
+    with pytest.raises(NoReverseMatch):
+        object_url("incidents:incident-detail", "public_id", "12345")
