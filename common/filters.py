@@ -74,16 +74,26 @@ class ArchivableListFilter(django_filters.FilterSet):
         method="applied_last",
     )
 
+    # The parameter that names the order (the API calls it "ordering").
+    order_param = "sort"
+
     def applied_last(self, queryset, name, value):
         return queryset  # see filter_queryset
 
     def order(self, queryset, sort: str):
         raise NotImplementedError
 
+    def in_scope(self, queryset, archived: str):
+        """Active rows; archived=true the archived ones; archived=all both (where a subclass
+        offers that choice)."""
+        if archived == "true":
+            return queryset.archived()
+        return queryset if archived == "all" else queryset.active()
+
     def filter_queryset(self, queryset):
         data = self.form.cleaned_data
-        queryset = queryset.archived() if data.get("archived") else queryset.active()
-        return self.order(super().filter_queryset(queryset), data.get("sort") or "")
+        queryset = self.in_scope(queryset, data.get("archived") or "")
+        return self.order(super().filter_queryset(queryset), data.get(self.order_param) or "")
 
 
 class FilterChip(NamedTuple):

@@ -1,6 +1,6 @@
 """Refuse requests carrying NUL characters before any view sees them."""
 
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import render
 
 NUL = "\x00"
@@ -9,8 +9,16 @@ MESSAGE = ("What was sent holds a character no text can contain (a NUL, often pa
 
 
 def _holds_nul(data: QueryDict) -> bool:
-    return any(NUL in key or any(NUL in value for value in values)
-               for key, values in data.lists())
+    return bool(_names_with_nul(data))
+
+
+def _names_with_nul(data: QueryDict) -> list[str]:
+    return [key.replace(NUL, "") for key, values in data.lists()
+            if NUL in key or any(NUL in value for value in values)]
+
+
+# The REST API answers in JSON, in the shape of its other errors (api/errors.py).
+API_PREFIX = "/api/"
 
 
 class RejectNulMiddleware:
@@ -30,6 +38,10 @@ class RejectNulMiddleware:
             request.method == "POST" and _holds_nul(request.POST))
         if not refused:
             return self.get_response(request)
+        if request.path.startswith(API_PREFIX):
+            names = _names_with_nul(request.GET) or ["body"]
+            return JsonResponse({"detail": MESSAGE, "errors": {name: [MESSAGE] for name in names}},
+                                status=400)
         if request.headers.get("HX-Request") == "true":
             # Above the section the form sits in, leaving the form and what was typed as is.
             response = HttpResponse(f'<p class="alert alert-error" role="alert">{MESSAGE}</p>',

@@ -2,10 +2,12 @@
 
 import django_filters
 from django import forms
-from django.db.models import Q
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q
 
 from accounts.tenancy import reader_team_ids
 from common.filters import ArchivableListFilter, DateRangeFilterForm, PeriodFilter, from_to
+from common.text import search_text
 
 from .forms import OrganizationPicker
 from .models import (
@@ -19,7 +21,13 @@ from .models import (
     Visibility,
     severity_rank_expression,
 )
-from .search import incident_search, organization_choices
+from .search import (
+    RANKED,
+    best_matches_first,
+    incident_search,
+    newest_match_ids,
+    organization_choices,
+)
 
 ORDERINGS = {
     "-occurred_on": ("-occurred_on", "-created_at"),
@@ -68,6 +76,15 @@ class OrganizationFilter(django_filters.ModelChoiceFilter):
     field_class = OrganizationField
 
 
+class ExistsPerRow(Exists):
+    """EXISTS checked row by row, one index probe each. Plain EXISTS, PostgreSQL may first
+    read every row of the subquery into a hash, whose cost grows with the table, while a list
+    read in the order of an index checks only the rows it passes until a page is full. OFFSET
+    0 (which changes nothing else) keeps the planner from that rewrite."""
+
+    template = "EXISTS(%(subquery)s OFFSET 0)"
+
+
 class IncidentFilter(ArchivableListFilter):
     """Filters by the same names the API and CSV use."""
 
@@ -110,9 +127,12 @@ class IncidentFilter(ArchivableListFilter):
         # Offer only organisations the reader (a person, or a team) can see an incident of:
         # a name logged in another team's private incident stays private. With no reader,
         # only shared ones.
-        self.filters["organization"].queryset = (
-            organization_choices(user=user, team=team) if user or team
-            else Organization.objects.shared())
+        # Built only when the list is filtered by an organisation: the picker never lists
+        # them (it is a type-ahead), and the query costs a page that does not need it.
+        if self.data.get("organization"):
+            self.filters["organization"].queryset = (
+                organization_choices(user=user, team=team) if user or team
+                else Organization.objects.shared())
 
     def filter_visibility(self, queryset, name, value):
         queryset = queryset.filter(visibility=value)
@@ -129,15 +149,38 @@ class IncidentFilter(ArchivableListFilter):
 
     def filter_cause(self, queryset, name, value):
         contributing = Incident.contributing_causes.through.objects.filter(
-            rootcause=value
-        ).values("incident_id")
-        return queryset.filter(Q(primary_cause=value) | Q(pk__in=contributing))
+            incident_id=OuterRef("pk"), rootcause=value)
+        return queryset.filter(Q(primary_cause=value) | ExistsPerRow(contributing))
+
+    # Whether the list holds only the best matches among the newest RANKED (a search in
+    # best-match order, on PostgreSQL): when more match (its count, capped at the same
+    # number, says "1,000+"), the page says so.
+    ranks_newest = False
+    # A page counts what matched ("1,000+"): the search's one read of its newest matches
+    # gives that count too. A list that shows no count (the API's) ranks them in one query.
+    counts_matches = True
+    ranked_text = f"{RANKED:,}"
+
+    @property
+    def matches(self):
+        """What the list counts: every incident the filters let through, unordered (the
+        database counts as it likes); or, when ranks_newest, how many of them the search
+        read for its candidates (at most RANKED + 1: the list's "1,000+"), counted then."""
+        qs = self.qs
+        if self.ranks_newest:
+            return self._matched
+        return qs.order_by()
 
     def order(self, queryset, sort):
         if sort in ("severity", "-severity"):
             queryset = queryset.annotate(severity_rank=severity_rank_expression())
         if sort in ORDERINGS:
             return queryset.order_by(*ORDERINGS[sort])
-        if self.form.cleaned_data.get("q") and "rank" in queryset.query.annotations:
-            return queryset.order_by("-rank", "-occurred_on")
-        return queryset.order_by("-occurred_on", "-created_at")
+        text = search_text(self.form.cleaned_data.get("q") or "")
+        if not text:
+            return queryset.order_by("-occurred_on", "-created_at")
+        if connection.vendor != "postgresql" or not self.counts_matches:
+            return best_matches_first(queryset, text)
+        newest = newest_match_ids(queryset)
+        self.ranks_newest, self._matched = True, len(newest)
+        return best_matches_first(queryset, text, newest=newest)

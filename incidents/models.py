@@ -1,5 +1,6 @@
 """Social-media failures, the organisations that had them, and why they happened."""
 
+import uuid
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -7,21 +8,33 @@ from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import URLValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Expression
 from django.db.models.functions import Lower
-from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from accounts.tenancy import TeamOwnedQuerySet, Tenancy
 from common.models import PublicIdModel, PublicModel
+from common.urls import object_url
 
-# What full-text search reads, on PostgreSQL only (SQLite searches word by word): the column
-# `search_document`, which migration 0008 has PostgreSQL generate from the title and summary
-# and indexes with GIN. Outside the model state (common.db.RunSQLOnPostgres), so read by name.
 SEARCH_CONFIG = "english"
-STORED_SEARCH_DOCUMENT = RawSQL('"incidents_incident"."search_document"', [],
-                                output_field=SearchVectorField())
+
+
+class StoredSearchDocument(Expression):
+    """What full-text search reads, on PostgreSQL only (SQLite searches word by word): the
+    column `search_document`, which migration 0008 has PostgreSQL generate from the title and
+    summary and indexes with GIN. Outside the model state (common.db.RunSQLOnPostgres), so
+    read by name, of the incident table as the query at hand calls it (U0 in a subquery)."""
+
+    output_field = SearchVectorField()
+
+    def as_sql(self, compiler, connection):
+        # The query's first table is the incident table, whatever its alias.
+        table = compiler.quote_name_unless_alias(next(iter(compiler.query.alias_map)))
+        return f'{table}."search_document"', []
+
+
+STORED_SEARCH_DOCUMENT = StoredSearchDocument()
 
 
 class Platform(models.TextChoices):
@@ -152,7 +165,7 @@ class Organization(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("incidents:organization-detail", kwargs={"slug": self.slug})
+        return object_url("incidents:organization-detail", "slug", self.slug)
 
     def clean(self) -> None:
         self.name = fold_spaces(self.name)
@@ -355,8 +368,22 @@ class Incident(PublicModel):
             # The lists' default order: lets PostgreSQL read the newest first and stop early.
             models.Index(fields=["-occurred_on", "-created_at"], name="incident_newest"),
             models.Index(fields=["team", "occurred_on"], name="incident_team_occurred"),
+            # A team's active incidents of one visibility in the list's order: the team-only
+            # list and its count read a page of the reader's team's rows, not every
+            # team-only incident of the installation.
+            models.Index("team", "visibility", "occurred_on", "created_at", "id",
+                         condition=Q(archived_at__isnull=True), name="incident_team_visibility"),
+            # "Most severe first" (filters.ORDERINGS["-severity"], then the primary key) read
+            # in index order, other filters checked row by row until a page is full.
+            models.Index(severity_rank_expression().desc(), F("occurred_on").desc(),
+                         F("id").desc(), condition=Q(archived_at__isnull=True),
+                         name="incident_most_severe"),
             models.Index(fields=["visibility", "occurred_on"], name="incident_vis_occurred"),
             models.Index(fields=["organization", "occurred_on"], name="incident_org_occurred"),
+            # The organisations page: whether a reader can read an incident of each name
+            # shown, and how many, from the index alone (no incident row read).
+            models.Index("organization", "visibility", "team", "id",
+                         condition=Q(archived_at__isnull=True), name="incident_org_readable"),
             # The incident page's library precedents: a cause's shared incidents, the most
             # severe and recent first, read in index order (five rows, not a sort of every
             # shared incident with that cause). The expression is the one the query sorts by.
@@ -377,7 +404,20 @@ class Incident(PublicModel):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("incidents:incident-detail", kwargs={"public_id": self.public_id})
+        return self.url_of(self.public_id)
+
+    def get_history_url(self) -> str:
+        """The History section of the incident's page (the API's history_url)."""
+        return self.history_url_of(self.public_id)
+
+    @staticmethod
+    def url_of(public_id: uuid.UUID) -> str:
+        """The page of the incident with this id (a list read as values has no models)."""
+        return object_url("incidents:incident-detail", "public_id", public_id)
+
+    @staticmethod
+    def history_url_of(public_id: uuid.UUID) -> str:
+        return object_url("incidents:incident-history", "public_id", public_id)
 
     @property
     def is_archived(self) -> bool:

@@ -3,10 +3,12 @@
 import json
 import re
 from collections.abc import Mapping
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 from uuid import UUID
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import TrigramSimilarity
 from django.db import connection
 from django.db.models import (
@@ -22,7 +24,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Lower
+from django.db.models.functions import JSONObject, Lower
 from django.http import Http404
 
 from accounts.models import Team, User
@@ -49,19 +51,21 @@ def _readable(*, user: User | None, team: Team | None) -> QuerySet[Incident]:
 
 
 def incident_filterset(*, user: User | None = None, team: Team | None = None,
-                       filters: Mapping[str, Any] | None, library: bool = False
+                       filters: Mapping[str, Any] | None, library: bool = False,
+                       filterset_class: type[IncidentFilter] = IncidentFilter
                        ) -> IncidentFilter:
     """The list's filters (incidents.filters.IncidentFilter) bound to `filters`, by the names
     of the list page's query string, over the incidents the reader may read: a person (a
     page) or a team (a dashboard, a digest); the library's only, with library=True. Its `qs`
     is the list: active incidents unless filters ask for archived=true, in the order they
-    ask for; its form and errors are what a page shows.
+    ask for; its form and errors are what a page shows. The API passes its own subclass
+    (`filterset_class`), which adds parameters and never a way round the reader's rows.
     """
     queryset = _readable(user=user, team=team)
     if library:
         queryset = queryset.filter(visibility=Visibility.LIBRARY)
     # Always bound (no filters too) so the default filters and order apply.
-    return IncidentFilter(filters or {}, queryset=queryset, user=user, team=team)
+    return filterset_class(filters or {}, queryset=queryset, user=user, team=team)
 
 
 def incident_list(*, user: User | None = None, team: Team | None = None,
@@ -105,13 +109,105 @@ def incident_precedents(*, user: User, incident: Incident) -> QuerySet[Incident]
     )
 
 
-def incident_get(*, user: User, public_id: UUID | str) -> Incident:
-    """One readable incident (archived ones too) with everything its page shows; 404 otherwise."""
+def incident_relations() -> tuple:
+    """The prefetches that give incidents their causes, factors and sources (with their
+    links) in one query each, whatever the number of incidents."""
+    return ("contributing_causes", "factors", Prefetch(
+        "source_links", queryset=IncidentSource.objects.select_related("source")))
+
+
+# A row of the API's incident list (incident_list_rows): the incident's fields and what it
+# shows of its team, organisation and primary cause.
+INCIDENT_ROW_FIELDS = (
+    "id", "public_id", "team__slug", "origin", "visibility", "organization__slug",
+    "organization__name", "title", "summary", "platform", "occurred_on", "detected_at",
+    "first_response_at", "resolved_at", "status", "severity", "primary_cause__slug", "context",
+    "actor", "acknowledged", "apologized", "explained_fix", "asked_for_help", "deleted_silently",
+    "defensive", "blamed_others", "response_score", "archived_at", "created_at", "updated_at")
+# A source of a row, as incident_row_relations gives it (the names of the API's source).
+SOURCE_ROW = {"id": "source__public_id", "url": "source__url", "platform": "source__platform",
+              "kind": "kind", "title": "title", "captured_at": "captured_at",
+              "created_at": "created_at"}
+
+
+def _causes(**where):
+    return (Incident.contributing_causes.through.objects.filter(**where)
+            .order_by("rootcause__code"))
+
+
+def _factors(**where):
+    return Incident.factors.through.objects.filter(**where).order_by("factor__name", "factor_id")
+
+
+def _sources(**where):
+    return IncidentSource.objects.filter(**where).order_by("created_at", "pk")
+
+
+def incident_list_rows(incidents: QuerySet[Incident]) -> QuerySet:
+    """`incidents` (a list, in its order) read as dicts rather than models, for a page of the
+    API's list: INCIDENT_ROW_FIELDS and the list's order keys, and each incident's
+    `contributing_cause_slugs` (by code), `factor_slugs` (by name) and `source_rows` (dicts named
+    as SOURCE_ROW, oldest first), the detail's orders. On PostgreSQL the relations come as
+    arrays built in the same query, so a page is one query and makes no models; elsewhere
+    incident_row_relations reads them after paging, one query each."""
+    order = [term.lstrip("-") for term in incidents.query.order_by
+             if isinstance(term, str) and term.lstrip("-") not in INCIDENT_ROW_FIELDS + ("pk",)]
+    if connection.vendor != "postgresql":
+        return incidents.values(*INCIDENT_ROW_FIELDS, *order)
+    return incidents.values(*INCIDENT_ROW_FIELDS, *order, **_relation_arrays())
+
+
+@cache
+def _relation_arrays() -> dict:
+    # Made once: the same for every page (each query resolves its own copy), and building
+    # three querysets for every page showed in its profile.
+    return {
+        "contributing_cause_slugs": ArraySubquery(
+            _causes(incident_id=OuterRef("pk")).values("rootcause__slug")),
+        "factor_slugs": ArraySubquery(
+            _factors(incident_id=OuterRef("pk")).values("factor__slug")),
+        "source_rows": ArraySubquery(
+            _sources(incident_id=OuterRef("pk")).values(row=JSONObject(**SOURCE_ROW))),
+    }
+
+
+def incident_row_relations(rows: list[dict]) -> list[dict]:
+    """A page of incident_list_rows with its relations: as read on PostgreSQL (the sources'
+    times, which arrive as text, made times again); elsewhere read in one query each."""
+    if not rows:
+        return rows
+    if "source_rows" in rows[0]:
+        for row in rows:
+            for source in row["source_rows"]:
+                for name in ("captured_at", "created_at"):
+                    if source[name] is not None:
+                        source[name] = datetime.fromisoformat(source[name])
+        return rows
+    ids = [row["id"] for row in rows]
+    causes: dict[int, list[str]] = {pk: [] for pk in ids}
+    factors: dict[int, list[str]] = {pk: [] for pk in ids}
+    sources: dict[int, list[dict]] = {pk: [] for pk in ids}
+    for pk, slug in _causes(incident_id__in=ids).values_list("incident_id", "rootcause__slug"):
+        causes[pk].append(slug)
+    for pk, slug in _factors(incident_id__in=ids).values_list("incident_id", "factor__slug"):
+        factors[pk].append(slug)
+    for pk, *values in _sources(incident_id__in=ids).values_list("incident_id",
+                                                                  *SOURCE_ROW.values()):
+        sources[pk].append(dict(zip(SOURCE_ROW, values, strict=True)))
+    for row in rows:
+        row.update(contributing_cause_slugs=causes[row["id"]], factor_slugs=factors[row["id"]],
+                   source_rows=sources[row["id"]])
+    return rows
+
+
+def incident_get(*, user: User | None = None, team: Team | None = None,
+                 public_id: UUID | str) -> Incident:
+    """One incident the reader (a person, or a team) may read, archived ones too, with
+    everything its page shows; 404 otherwise."""
     incident = (
-        Incident.objects.for_user(user)
+        Incident.objects.readable(user=user, team=team)
         .select_related(*LIST_RELATED, "created_by")
-        .prefetch_related("contributing_causes", "factors", "timeline", Prefetch(
-            "source_links", queryset=IncidentSource.objects.select_related("source")))
+        .prefetch_related(*incident_relations(), "timeline")
         .filter(public_id=public_id)
         .first()
     )

@@ -38,7 +38,7 @@ def _list_page(request: HttpRequest, *, library: bool, template: str,
     return list_page(request, filterset, template=template,
                      results_template="incidents/partials/incident_results.html",
                      results_id="incident-results", more_filters=MORE_FILTERS, extra=extra,
-                     keyset=True)
+                     keyset=True, count_of=filterset.matches)
 
 
 @login_required

@@ -5,12 +5,12 @@ from datetime import date
 from django.conf import settings
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from accounts.tenancy import TeamOwnedQuerySet, Tenancy
 from common.models import PublicModel
 from common.text import search_text
+from common.urls import object_url
 from incidents.models import Incident, Origin, RootCause
 
 
@@ -19,6 +19,15 @@ class LearningStatus(models.TextChoices):
     PROPOSED = "proposed", "Proposed"
     ADOPTED = "adopted", "Adopted"
     RETIRED = "retired", "Retired"
+
+
+# Learnings in force first, then those on their way; retired ones last.
+STATUS_ORDER = models.Case(
+    models.When(status=LearningStatus.ADOPTED, then=models.Value(0)),
+    models.When(status=LearningStatus.PROPOSED, then=models.Value(1)),
+    models.When(status=LearningStatus.DRAFT, then=models.Value(2)),
+    default=models.Value(3), output_field=models.IntegerField(),
+)
 
 
 # Where each status may go next. A retired learning must be reopened (back to draft) before
@@ -41,15 +50,23 @@ TRANSITION_VERBS = {
 }
 
 
-def counted_links() -> models.QuerySet:
+def counted_links(*, depth: int = 1) -> models.QuerySet:
     """Links of the outer learning to the incidents that count for it: active ones its team
     can read (its own and the library's). An incident another team has since made private, or
-    one archived, no longer shapes the learning."""
+    one archived, no longer shapes the learning. `depth`: how many queries out the learning
+    is (2 inside a subquery of a subquery of learnings)."""
     return Learning.incidents.through.objects.filter(
-        Incident.tenancy.readable_q(OuterRef("team_id"), prefix="incident__"),
-        learning_id=OuterRef("pk"),
+        Incident.tenancy.readable_q(_outer("team_id", depth), prefix="incident__"),
+        learning_id=_outer("pk", depth),
         incident__archived_at__isnull=True,
     )
+
+
+def _outer(name: str, depth: int):
+    ref = OuterRef(name)
+    for _ in range(depth - 1):
+        ref = OuterRef(ref)
+    return ref
 
 
 class LearningQuerySet(TeamOwnedQuerySet):
@@ -131,6 +148,12 @@ class Learning(PublicModel):
         indexes = [
             models.Index(fields=["team", "status"], name="learning_team_status"),
             models.Index(fields=["team", "-updated_at"], name="learning_team_updated"),
+            # A team's learnings in the order the incident page's precedents show them (in
+            # force first, then the latest adopted and changed): read until five share the
+            # incident's cause, not every learning of the team sorted.
+            models.Index("team", STATUS_ORDER, models.F("adopted_at").desc(),
+                         models.F("updated_at").desc(), condition=Q(archived_at__isnull=True),
+                         name="learning_team_in_force"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["team", "idempotency_key"],
@@ -141,7 +164,7 @@ class Learning(PublicModel):
         return self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("learnings:learning-detail", kwargs={"public_id": self.public_id})
+        return object_url("learnings:learning-detail", "public_id", self.public_id)
 
     @property
     def is_archived(self) -> bool:
@@ -189,6 +212,33 @@ class ActionItemQuerySet(TeamOwnedQuerySet):
         """Not done, and on a learning that still asks for it (see Learning.closes_actions)."""
         return self.filter(done_at__isnull=True).exclude(
             learning__status=LearningStatus.RETIRED).filter(learning__archived_at__isnull=True)
+
+    def archived(self) -> "ActionItemQuerySet":
+        return self.filter(archived_at__isnull=False)
+
+    def overdue(self, teams) -> "ActionItemQuerySet":
+        """ActionItem.is_overdue in SQL, for the items of these teams: open and due before
+        today in each team's own calendar (a team's today is worked out once, not per row)."""
+        return self.open().filter(past_due_q(teams))
+
+    def with_overdue(self, teams, name: str = "is_overdue") -> "ActionItemQuerySet":
+        """Each item with `name`: whether it is overdue (as overdue()), for items of these
+        teams; false for any other."""
+        teams = list(teams)
+        # Never NULL: an undated item is not overdue (false, not unknown).
+        overdue = (Q(done_at__isnull=True, due_on__isnull=False,
+                     learning__archived_at__isnull=True)
+                   & ~Q(learning__status=LearningStatus.RETIRED) & past_due_q(teams))
+        return self.annotate(**{name: models.ExpressionWrapper(
+            overdue, output_field=models.BooleanField()) if teams else models.Value(False)})
+
+
+def past_due_q(teams) -> Q:
+    """Due before today in its team's calendar, for items of these teams."""
+    past_due = Q(pk__in=[])
+    for team in teams:
+        past_due |= Q(learning__team=team, due_on__lt=team.today())
+    return past_due
 
 
 class ActionItem(PublicModel):

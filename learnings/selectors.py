@@ -19,10 +19,12 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
     When,
     prefetch_related_objects,
 )
 from django.db.models import Value as V
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
@@ -34,34 +36,33 @@ from incidents.models import (
     Origin,
     RootCause,
 )
-from incidents.search import incident_search
+from incidents.search import best_matches_first, incident_search
 from incidents.selectors import incident_precedents
 
-from .filters import LearningFilter
-from .models import ActionItem, Learning, LearningStatus
+from .filters import ActionItemFilter, LearningFilter
+from .models import STATUS_ORDER, ActionItem, Learning, LearningStatus, counted_links
 
 Link = Learning.incidents.through
 
-# Learnings in force first, then those on their way; retired ones last.
-STATUS_ORDER = Case(
-    When(status=LearningStatus.ADOPTED, then=V(0)),
-    When(status=LearningStatus.PROPOSED, then=V(1)),
-    When(status=LearningStatus.DRAFT, then=V(2)),
-    default=V(3), output_field=IntegerField(),
-)
+
+
+# The order a learning lists its incidents in: the latest failure first.
+LINKED_INCIDENT_ORDER = ("-occurred_on", "-created_at", "-pk")
 
 
 def _linked_incidents_prefetch() -> Prefetch:
     return Prefetch(
         "incidents",
         queryset=Incident.objects.select_related("organization", "primary_cause", "team")
-        .prefetch_related("contributing_causes").order_by("-occurred_on", "-created_at"),
+        .prefetch_related("contributing_causes").order_by(*LINKED_INCIDENT_ORDER),
         to_attr="linked_incidents",
     )
 
 
 def learning_filterset(*, user: User | None = None, team: Team | None = None,
-                       filters: Mapping | None = None) -> LearningFilter:
+                       filters: Mapping | None = None,
+                       team_ids: Iterable[int] | None = None,
+                       filterset_class: type[LearningFilter] = LearningFilter) -> LearningFilter:
     """The learnings list's filters (LearningFilter), bound to `filters` by the names of the
     list page's query string, over the learnings a person (user) or a team reads, with what a
     list row shows: owner, team, open-action count and the linked incidents (for the derived
@@ -69,20 +70,33 @@ def learning_filterset(*, user: User | None = None, team: Team | None = None,
 
     Its `.qs` is the list (learning_list); the page takes its form and chips from it too, so
     the values are validated once. A value that does not validate filters nothing (the page
-    says why beside the field; an API refuses it by the filterset's `errors`)."""
+    says why beside the field; an API refuses it by the filterset's `errors`). The API
+    passes its own subclass (`filterset_class`), which adds parameters and never a way round
+    the reader's rows.
+
+    `team_ids`: the reader's teams, when the page knows them already (its memberships):
+    given to PostgreSQL as values, it reads a page of one team's learnings in the list's
+    order (by an index on the team and that order) instead of sorting all of them."""
+    queryset = Learning.objects.readable(user=user, team=team)
+    if team_ids is not None:
+        queryset = queryset.filter(team_id__in=sorted(team_ids))
+    # Counted for the rows shown only (a subquery, not a join and GROUP BY over every
+    # learning before the page is cut). A retired or archived learning has no open actions
+    # (Learning.closes_actions).
+    open_items = (ActionItem.objects.filter(learning=OuterRef("pk"), done_at__isnull=True,
+                                            archived_at__isnull=True)
+                  .order_by().values("learning").annotate(n=Count("pk")).values("n"))
     queryset = (
-        Learning.objects.readable(user=user, team=team)
-        .select_related("team", "owner")
+        queryset.select_related("team", "owner")
         .prefetch_related(_linked_incidents_prefetch())
-        .annotate(
-            # A retired or archived learning has no open actions (Learning.closes_actions).
-            open_item_count=Count("action_items", filter=Q(
-                action_items__done_at__isnull=True, action_items__archived_at__isnull=True,
-                archived_at__isnull=True) & ~Q(status=LearningStatus.RETIRED)),
-        )
+        .annotate(open_item_count=Case(
+            When(Q(archived_at__isnull=True) & ~Q(status=LearningStatus.RETIRED),
+                 then=Coalesce(Subquery(open_items), V(0))),
+            default=V(0), output_field=IntegerField(),
+        ))
     )
     # Always bound (no values too), so that the defaults apply: active ones, latest change first.
-    return LearningFilter(filters or {}, queryset=queryset, user=user, team=team)
+    return filterset_class(filters or {}, queryset=queryset, user=user, team=team)
 
 
 def learning_list(*, user: User | None = None, team: Team | None = None,
@@ -194,6 +208,35 @@ def learning_causes(learning: Learning) -> list[DerivedCause]:
     )
 
 
+def visible_incident_ids() -> QuerySet[Incident]:
+    """visible_incidents in SQL, for a subquery of a learning query (an export's column):
+    the public ids of the outer learning's linked incidents its team can still read, in the
+    learning's order. One subquery per row, not a query."""
+    return (Incident.objects.filter(Incident.tenancy.readable_q(OuterRef("team_id")),
+                                    learnings=OuterRef("pk"))
+            .order_by(*LINKED_INCIDENT_ORDER).values("public_id"))
+
+
+def derived_cause_slugs() -> QuerySet[RootCause]:
+    """learning_causes in SQL, for a subquery of a learning query: the slugs of the outer
+    learning's causes (those of the incidents that count for it, primary or contributing),
+    most frequent first, then most often primary, then by code."""
+    links = counted_links(depth=2)
+    # Incidents, not links: an incident whose primary cause is also among its contributing
+    # ones counts once.
+    seen = links.filter(Q(incident__primary_cause=OuterRef("pk"))
+                        | Q(incident__contributing_causes=OuterRef("pk")))
+    primary = links.filter(incident__primary_cause=OuterRef("pk"))
+
+    def how_many(found) -> Coalesce:
+        return Coalesce(Subquery(found.order_by().values("learning_id")
+                                 .annotate(n=Count("incident_id", distinct=True)).values("n")),
+                        V(0))
+
+    return (RootCause.objects.annotate(seen=how_many(seen), primary=how_many(primary))
+            .filter(seen__gt=0).order_by("-seen", "-primary", "code").values("slug"))
+
+
 def linkable_incident_search(*, learning: Learning, text: str, limit: int = 10) -> list[Incident]:
     """Incidents the learning's team can read (own and library) matching the words, not
     linked yet: what "link an incident" offers as one types."""
@@ -205,21 +248,26 @@ def linkable_incident_search(*, learning: Learning, text: str, limit: int = 10) 
     text = search_text(text)
     if not text:
         return []
-    queryset = incident_search(queryset, text, team=learning.team)
-    if "rank" in queryset.query.annotations:
-        queryset = queryset.order_by("-rank", "-occurred_on")
-    else:
-        queryset = queryset.order_by("-occurred_on")
+    # The best matches among the newest (incidents.search.RANKED), as the list's search.
+    queryset = best_matches_first(incident_search(queryset, text, team=learning.team), text)
     return list(queryset[:limit])
 
 
 def action_item_list(*, user: User | None = None, team: Team | None = None,
-                     owner: User | None = None, done: bool = False) -> QuerySet[ActionItem]:
+                     owner: User | None = None, done: bool = False,
+                     team_ids: Iterable[int] | None = None) -> QuerySet[ActionItem]:
     """The action items a person (user) or a team reads on active learnings, of one `owner`
     if given. Open ones (done=False; not those a retired learning closed) by due date, so
-    overdue first, undated last; or done ones (done=True), the latest done first."""
+    overdue first, undated last; or done ones (done=True), the latest done first.
+
+    `team_ids`: the reader's teams, when the page knows them already (its memberships):
+    given to PostgreSQL as values, it knows how many learnings those teams have and starts
+    from the owner's items instead of from every learning of the teams."""
+    queryset = ActionItem.objects.readable(user=user, team=team)
+    if team_ids is not None:
+        queryset = queryset.filter(learning__team_id__in=sorted(team_ids))
     queryset = (
-        ActionItem.objects.readable(user=user, team=team).active()
+        queryset.active()
         .filter(learning__archived_at__isnull=True)
         # Each row names its owner (even the reader's own): one join, not a query a row.
         .select_related("learning__team", "owner")
@@ -229,6 +277,16 @@ def action_item_list(*, user: User | None = None, team: Team | None = None,
     if done:
         return queryset.filter(done_at__isnull=False).order_by("-done_at", "-pk")
     return queryset.open().order_by(F("due_on").asc(nulls_last=True), "pk")
+
+
+def action_item_filterset(*, user: User | None = None, team: Team | None = None,
+                          filters: Mapping | None = None) -> ActionItemFilter:
+    """Action items' filters (ActionItemFilter) bound to `filters`, over the items a person
+    (user) or a team reads, each row with its learning, team and owner joined (one query).
+    Its `.qs` is the list; its `errors` say which value does not validate."""
+    queryset = (ActionItem.objects.readable(user=user, team=team)
+                .select_related("learning__team", "owner"))
+    return ActionItemFilter(filters or {}, queryset=queryset, user=user, team=team)
 
 
 def action_item_get(*, user: User | None = None, team: Team | None = None,
@@ -271,11 +329,19 @@ def incident_learning_list(*, user: User, incident: Incident) -> list[Learning]:
     )
 
 
-def learning_precedents(*, user: User, incident: Incident, limit: int = 5) -> list[Learning]:
+def learning_precedents(*, user: User, incident: Incident, limit: int = 5,
+                        team_ids: Iterable[int] | None = None) -> list[Learning]:
     """The reader's teams' learnings that share this incident's primary cause and are not
-    drawn from it already: adopted first, then proposed and drafts; retired ones not."""
+    drawn from it already: adopted first, then proposed and drafts; retired ones not.
+
+    `team_ids`: the reader's teams, when the page knows them already (its memberships):
+    given to PostgreSQL as values, it reads one team's learnings in this order (the index
+    learning_team_in_force) and stops at `limit`, instead of sorting all of them."""
+    queryset = Learning.objects.for_user(user)
+    if team_ids is not None:
+        queryset = queryset.filter(team_id__in=sorted(team_ids))
     queryset = (
-        Learning.objects.for_user(user).active().with_cause(incident.primary_cause)
+        queryset.active().with_cause(incident.primary_cause)
         .exclude(status=LearningStatus.RETIRED)
         .exclude(Exists(Link.objects.filter(learning_id=OuterRef("pk"), incident=incident)))
         .select_related("team", "owner")

@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.current import current_membership
+from accounts.current import current_membership, memberships_of
 from accounts.tenancy import can_write, require_writer
 from common.pages import (
     HISTORY_CHANGED,
@@ -39,7 +39,10 @@ MORE_FILTERS = ("drawn_from", "team", "period", "created_after", "created_before
 @login_required
 @require_GET
 def learning_list(request: HttpRequest) -> HttpResponse:
-    filterset = selectors.learning_filterset(user=request.user, filters=request.GET)
+    # The reader's teams as the page's header reads them (memberships_of: once a request).
+    team_ids = [membership.team_id for membership in memberships_of(request)]
+    filterset = selectors.learning_filterset(user=request.user, filters=request.GET,
+                                             team_ids=team_ids)
     return list_page(request, filterset, template="learnings/learning_list.html",
                      results_template="learnings/partials/learning_results.html",
                      results_id="learning-results", more_filters=MORE_FILTERS,
@@ -368,7 +371,9 @@ def my_action_items(request: HttpRequest) -> HttpResponse:
     """The signed-in user's open action items across their teams, overdue first; or the
     finished ones (?show=done), the latest first."""
     show_done = request.GET.get("show") == "done"
-    items = selectors.action_item_list(user=request.user, owner=request.user, done=show_done)
+    items = selectors.action_item_list(
+        user=request.user, owner=request.user, done=show_done,
+        team_ids=[membership.team_id for membership in memberships_of(request)])
     page = paginate(request, items, per_page=50)
     selectors.action_item_rows(page.object_list, user=request.user)
     return render(request, "learnings/my_action_items.html", {

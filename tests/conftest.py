@@ -42,6 +42,15 @@ def fast_password_hashing():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def api_unthrottled():
+    """The suite makes far more API requests a minute, from one IP, than any client may; the
+    throttles are tested on their own (tests/api/test_throttling.py sets the rates)."""
+    with override_settings(API_RATE_TOKEN=None, API_RATE_ANONYMOUS=None,
+                           API_RATE_TOKEN_FAILURES=None):
+        yield
+
+
 @contextmanager
 def built_once(django_db_blocker) -> Iterator[None]:
     """Data for a whole module, for tests that only read it: made inside a transaction that is

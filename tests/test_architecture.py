@@ -2,6 +2,9 @@
 across them fails CI instead of waiting for a review:
 
 - dependencies point one way: common <- accounts <- incidents <- learnings <- dashboards;
+- the REST API (api) sits on top: it reads and writes through the apps' selectors, services,
+  filters, models and tenancy layer, never their pages (views, urls, forms), and no app
+  imports it;
 - no app imports another app's views;
 - "may write" is defined once (accounts), and nothing else lists the writing roles.
 """
@@ -73,6 +76,31 @@ def test_only_accounts_says_which_roles_may_write():
             for needle in ("WRITE_ROLES", "role__in", "Role.MEMBER, Role.MANAGER"):
                 if needle in source:
                     wrong.append(f"{path.relative_to(ROOT)}: {needle}")
+    assert wrong == []
+
+
+# What the API may not reach into: the pages' own modules.
+PAGE_MODULES = {"views", "urls", "forms"}
+
+
+def test_no_app_imports_the_api():
+    wrong = sorted(
+        f"{path.relative_to(ROOT)} imports {name}"
+        for app in LAYERS
+        for path, tree in _modules(app)
+        for name in _imports(tree)
+        if _first(name) == "api"
+    )
+    assert wrong == []
+
+
+def test_the_api_uses_the_apps_layers_not_their_pages():
+    wrong = sorted(
+        f"{path.relative_to(ROOT)} imports {name}"
+        for path, tree in _modules("api")
+        for name in _imports(tree)
+        if _first(name) in LAYERS and name.split(".")[1:2] and name.split(".")[1] in PAGE_MODULES
+    )
     assert wrong == []
 
 

@@ -19,7 +19,9 @@ def incident_learnings(context, incident):
         "request": context["request"],
         "can_draw": selectors.learning_draft_teams(user=user, incidents=[incident]).exists(),
         "linked": selectors.incident_learning_list(user=user, incident=incident),
-        "precedents": selectors.learning_precedents(user=user, incident=incident),
+        # The reader's teams, as the page's header already read them: no query more.
+        "precedents": selectors.learning_precedents(
+            user=user, incident=incident, team_ids=context.get("my_team_ids")),
         "library": selectors.library_precedents(user=user, incident=incident),
         "repeat_of": selectors.incident_repeat_of(user=user, incident=incident),
     }

@@ -8,7 +8,7 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from incidents.models import SEARCH_CONFIG, Incident
-from incidents.search import incident_search
+from incidents.search import best_matches_first, incident_search
 from incidents.selectors import incident_list
 from tests.factories import IncidentFactory
 
@@ -26,13 +26,11 @@ def test_search_document_is_generated_by_the_database_and_indexed(postgres):
     assert "to_tsvector('english'::regconfig" in expression
 
 
-def test_search_query_plan_uses_the_stored_documents_index(postgres, team, member):
+def test_search_finds_by_the_stored_document(postgres, team, member):
+    # That it reads the full-text index is checked on a data set big enough for the planner
+    # to care (test_plans_postgres): on a table of one row any plan will do.
     IncidentFactory(team=team, title="Hashtag hijacked by critics")
     queryset = incident_search(incident_list(user=member), "hashtags")
-    with connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_seqscan = off")
-        plan = queryset.explain()
-    assert "incident_search_document" in plan
     assert [i.title for i in queryset] == ["Hashtag hijacked by critics"]
 
 
@@ -54,7 +52,8 @@ def test_the_stored_document_finds_and_ranks_what_parsing_each_row_found(
     vector = SearchVector("title", "summary", config=SEARCH_CONFIG)
     parsed = Incident.objects.annotate(document=vector, rank=SearchRank(vector, query)).filter(
         document=query).order_by("-rank", "title")
-    stored = incident_search(incident_list(user=member), words).order_by("-rank", "title")
+    stored = best_matches_first(incident_search(incident_list(user=member), words),
+                                words).order_by("-rank", "title")
     assert stored.exists()  # every one of WORDS finds something
     assert [(i.title, round(i.rank, 6)) for i in stored] == [
         (i.title, round(i.rank, 6)) for i in parsed]

@@ -548,9 +548,17 @@ def test_filterset_offers_only_organisations_the_reader_can_see(member, three_sp
     private, shared, elsewhere = three_spaces
     elsewhere.organization.team = elsewhere.team
     elsewhere.organization.save()
-    filterset = incident_filterset(user=member, filters={})
+    filterset = incident_filterset(user=member,
+                                   filters={"organization": private.organization.slug})
     offered = set(filterset.form.fields["organization"].queryset)
     assert offered == {private.organization, shared.organization}
+    refused = incident_filterset(user=member,
+                                 filters={"organization": elsewhere.organization.slug})
+    assert not refused.is_valid()
+    assert list(refused.errors) == ["organization"]
+    # Unfiltered, the picker (a type-ahead) needs no list: none is queried.
+    assert not incident_filterset(user=member, filters={}).form.fields[
+        "organization"].queryset.exists()
 
 
 def test_the_list_filters_do_not_import_the_selectors():
