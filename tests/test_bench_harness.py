@@ -2,21 +2,34 @@
 floor lists the same incidents as the app's first page, and its scenarios resolve to pages a
 member can open."""
 
+import csv
+import io
 import sys
 from datetime import date, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.db import connection
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from accounts.models import Role
+from incidents.models import Incident
 from learnings.models import Learning
 
-from .factories import IncidentFactory, MembershipFactory, TeamFactory, UserFactory
+from .factories import (
+    IncidentFactory,
+    IncidentSourceFactory,
+    MembershipFactory,
+    TeamFactory,
+    UserFactory,
+    cause,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
+import api_floor  # noqa: E402
 import floor  # noqa: E402
 from harness import load, scenarios, stats  # noqa: E402
 
@@ -89,3 +102,106 @@ def test_every_scenario_resolves_to_a_page_the_member_can_open(installation, cli
     client.force_login(installation)
     for scenario in found:
         assert client.get(scenario.url).status_code == 200, scenario
+
+
+# The REST API's floor (bench/api_floor.py) and scenarios (bench/api.py).
+
+def api_client(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
+
+
+def ids(rows) -> list[str]:
+    return [str(row[0]) for row in rows]
+
+
+@pytest.fixture
+def described(installation):
+    """The installation with severities and platforms to filter by, causes, factors and
+    sources on some incidents, and a title a spreadsheet would read as a formula."""
+    incidents = list(Incident.objects.order_by("pk"))
+    for n, incident in enumerate(incidents):
+        incident.severity = ("high", "low", "medium")[n % 3]
+        incident.platform = ("twitter", "facebook")[(n // 2) % 2]
+        incident.save()
+        if n % 4 == 0:
+            incident.contributing_causes.set([cause("insensitive-timing"),
+                                              cause("unchecked-trend")])
+            IncidentSourceFactory(incident=incident)
+            IncidentSourceFactory(incident=incident)
+    newest = Incident.objects.filter(visibility="library", archived_at=None).order_by(
+        "-occurred_on", "-created_at").first()
+    newest.title = "=HYPERLINK(evil)"
+    newest.save()
+    return installation
+
+
+def test_the_api_floor_lists_the_same_rows_as_the_api_with_a_team_and_two_filters(
+        described, postgres):
+    params = {"team": "bench", "severity": "high", "platform": "twitter"}
+    answer = api_client(described).get("/api/v1/incidents/", params).json()
+
+    with connection.cursor() as cursor:
+        rows = api_floor.page_rows(cursor, described.pk, params)
+
+    expected = Incident.objects.filter(team__slug="bench", archived_at=None, severity="high",
+                                       platform="twitter").count()
+    assert 0 < expected < 20
+    assert len(answer["results"]) == expected
+    assert ids(rows) == [row["id"] for row in answer["results"]]
+
+
+def test_the_api_floor_reads_on_from_the_apis_cursor_and_writes_it_the_same_way(
+        described, postgres):
+    client = api_client(described)
+    first = client.get("/api/v1/incidents/", {"page_size": 7}).json()
+    cursor_value = parse_qs(urlsplit(first["next"]).query)["after"][0]
+    second = client.get(first["next"]).json()
+
+    with connection.cursor() as cursor:
+        floor_first = api_floor.page_rows(cursor, described.pk, {}, page_size=7)
+        floor_second = api_floor.page_rows(cursor, described.pk, {"after": cursor_value},
+                                           page_size=7)
+    last = floor_first[6]
+
+    assert ids(floor_first[:7]) == [row["id"] for row in first["results"]]
+    assert api_floor.encode_cursor(last[9], last[30], last[-1]) == cursor_value
+    assert ids(floor_second[:7]) == [row["id"] for row in second["results"]]
+
+
+def test_the_deep_scenario_is_the_page_the_apis_next_links_lead_to(described, postgres):
+    # Three pages of 5 in: the cursor the scenario makes is the one the API's third page
+    # links to.
+    client = api_client(described)
+    url = "/api/v1/incidents/?page_size=5"
+    for _ in range(3):
+        url = client.get(url).json()["next"]
+
+    setting, found = scenarios.resolve_api(deep=15, csv_rows=10)
+
+    deep = {s.name: s.url for s in found}[scenarios.API_NAMES[2]]
+    assert setting.deep == 15
+    assert parse_qs(urlsplit(deep).query)["after"] == parse_qs(urlsplit(url).query)["after"]
+    assert [s.name for s in found] == list(scenarios.API_NAMES)
+
+
+def test_the_api_floors_csv_holds_every_filtered_row_of_the_api_escaped(described, postgres):
+    setting, found = scenarios.resolve_api(deep=15, csv_rows=10)
+    since = setting.csv_since
+    whole = api_client(described).get(
+        "/api/v1/incidents/", {"occurred_after": since, "page_size": 200}).json()
+
+    connection.ensure_connection()
+    body = b"".join(api_floor.csv_chunks(connection.connection, described.pk,
+                                         {"occurred_after": since})).decode()
+    table = list(csv.DictReader(io.StringIO(body)))
+
+    assert setting.csv_rows == len(whole["results"]) >= 10
+    assert [row["id"] for row in table] == [row["id"] for row in whole["results"]]
+    assert list(table[0]) == list(whole["results"][0])  # the JSON's names, in its order
+    by_id = {row["id"]: row for row in whole["results"]}
+    for row in table:
+        assert row["contributing_causes"] == "|".join(by_id[row["id"]]["contributing_causes"])
+        assert row["sources"] == "|".join(s["url"] for s in by_id[row["id"]]["sources"])
+    assert "'=HYPERLINK(evil)" in [row["title"] for row in table]

@@ -4,6 +4,7 @@ after another for a fixed time, keeping the connection open when the server allo
 cost is part of what both the app and the floor pay)."""
 
 import http.client
+import json
 import re
 import threading
 import time
@@ -44,6 +45,33 @@ def get(port: int, path: str, headers: dict[str, str]) -> tuple[int, str]:
         return response.status, response.read().decode()
     finally:
         conn.close()
+
+
+def fetch(port: int, path: str, headers: dict[str, str], *,
+          keep: bool = False) -> tuple[int, int, float, bytes]:
+    """One GET read to its end a block at a time (a streamed CSV): status, bytes, seconds
+    from sending to the last byte, and the body when `keep`."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+    kept, size = [], 0
+    try:
+        started = time.perf_counter()
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        while block := response.read(65536):
+            size += len(block)
+            if keep:
+                kept.append(block)
+        return response.status, size, time.perf_counter() - started, b"".join(kept)
+    finally:
+        conn.close()
+
+
+def result_ids(page: str) -> list[str]:
+    """The ids of an API page's results, in order (the API's and the floor's)."""
+    try:
+        return [str(row["id"]) for row in json.loads(page)["results"]]
+    except (ValueError, KeyError, TypeError):
+        return []
 
 
 def incident_ids(page: str) -> list[str]:

@@ -136,3 +136,77 @@ def resolve(word: str = "") -> tuple[Setting, list[Scenario]]:
                       readable=readable, word=word, cause=cause)
     # A team without incidents or learnings cannot show those pages: left out, and said so.
     return setting, [s for s in scenarios if s.url]
+
+
+# The REST API's scenarios (issue 10), in the order reports list them.
+API_NAMES = (
+    "team list, two filters",
+    "list, first page",
+    "list, 500,000 rows deep",
+    "CSV, 100,000 rows",
+)
+# How deep the deep page starts (rows before it), and how many rows the CSV should hold.
+DEEP = 500_000
+CSV_ROWS = 100_000
+# The team list's filters besides the team: the team's most common platform, and this.
+SEVERITY = "high"
+
+
+@dataclass(frozen=True)
+class ApiSetting:
+    """Who the API benchmark reads as, and what its scenarios resolved to."""
+
+    user: User
+    team: Team
+    incidents: int
+    readable: int
+    team_rows: int
+    deep: int
+    csv_since: str
+    csv_rows: int
+
+
+def api_list(user: User):
+    """The API's incident list for this member, unfiltered, in its own order."""
+    # Imported here: the pages' scenarios do not need the API.
+    from api.incidents.filters import IncidentApiFilter
+    from incidents.selectors import incident_filterset
+
+    return incident_filterset(user=user, filters={}, filterset_class=IncidentApiFilter).qs
+
+
+def resolve_api(*, deep: int = DEEP, csv_rows: int = CSV_ROWS
+                ) -> tuple[ApiSetting, list[Scenario]]:
+    """The member (as for the pages) and the API's addresses: their team's incidents with two
+    filters, the first page of everything they read and the page `deep` rows into it (the
+    `after` cursor the API would put in the previous page's `next` link, made by the same
+    function from the row just before), and a CSV of everything since the day that holds
+    the `csv_rows`-th newest readable incident (at least that many rows)."""
+    user, team = member_of_largest_team()
+    own = Incident.objects.filter(team=team, archived_at__isnull=True)
+    platform = (own.values("platform").annotate(n=Count("pk")).order_by("-n", "platform")
+                .values_list("platform", flat=True).first()) or "twitter"
+    filters = {"team": team.slug, "severity": SEVERITY, "platform": platform}
+    listed = api_list(user)
+    readable = listed.count()
+    depth = max(0, min(deep, readable - 1))
+    keys = listed.select_related(None).only("occurred_on", "created_at")
+    deep_url = "/api/v1/incidents/"
+    if depth:
+        deep_url += "?" + urlencode({"after": keyset_cursor(listed, keys[depth - 1])})
+    since = listed.values_list("occurred_on", flat=True)[min(csv_rows, readable) - 1] \
+        if readable else None
+    csv_url = "/api/v1/incidents/?" + urlencode(
+        {"format": "csv", **({"occurred_after": since.isoformat()} if since else {})})
+    scenarios = [
+        Scenario(API_NAMES[0], "/api/v1/incidents/?" + urlencode(filters)),
+        Scenario(API_NAMES[1], "/api/v1/incidents/"),
+        Scenario(API_NAMES[2], deep_url),
+        Scenario(API_NAMES[3], csv_url),
+    ]
+    setting = ApiSetting(
+        user=user, team=team, incidents=Incident.objects.count(), readable=readable,
+        team_rows=own.filter(severity=SEVERITY, platform=platform).count(), deep=depth,
+        csv_since=since.isoformat() if since else "",
+        csv_rows=listed.filter(occurred_on__gte=since).count() if since else 0)
+    return setting, scenarios

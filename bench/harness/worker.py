@@ -10,11 +10,15 @@ Requests go through Django's test client (the real URLconf, middleware, session,
 templates) as https (secure=True), since production settings redirect plain http.
 """
 
+import cProfile
+import io
 import json
 import logging
 import os
+import pstats
 import sys
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -32,6 +36,7 @@ from django.db.backends.signals import connection_created  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
+from accounts.services import token_create, token_revoke  # noqa: E402
 from harness import scenarios  # noqa: E402
 
 # PostgreSQL's code for a statement cancelled by statement_timeout.
@@ -71,13 +76,62 @@ def _timed_get(client: Client, url: str) -> tuple[float | None, str | None]:
     return elapsed, None
 
 
+def _api_setting(found_setting) -> dict:
+    """What bench/api.py reports of the API's setting."""
+    return {"user_id": found_setting.user.pk, "user": found_setting.user.email,
+            "team": found_setting.team.slug, "incidents": found_setting.incidents,
+            "readable": found_setting.readable, "team_rows": found_setting.team_rows,
+            "deep": found_setting.deep, "csv_since": found_setting.csv_since,
+            "csv_rows": found_setting.csv_rows}
+
+
+def _profile(client: Client, url: str, limit: int, *, times: int = 1,
+             sort: str = "cumulative") -> str:
+    """`times` requests under cProfile: the functions that took the most time (`sort`)."""
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(times):
+        _timed_get(client, url)
+    profiler.disable()
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats(sort).print_stats(limit)
+    return out.getvalue()
+
+
+def _explain(client: Client, url: str) -> list[dict]:
+    """The request's queries, each with PostgreSQL's EXPLAIN ANALYZE of it."""
+    with CaptureQueriesContext(connection) as queries:
+        _timed_get(client, url)
+    plans = []
+    with connection.cursor() as cursor:
+        for query in queries.captured_queries:
+            sql = query["sql"]
+            if not sql.lstrip().upper().startswith("SELECT"):
+                plans.append({"sql": sql, "ms": float(query["time"]) * 1000, "plan": ""})
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
+            plans.append({"sql": sql, "ms": float(query["time"]) * 1000,
+                          "plan": "\n".join(row[0] for row in cursor.fetchall())})
+    return plans
+
+
 def main() -> None:
     reply_to = sys.stdout
     sys.stdout = sys.stderr  # nothing but replies on the pipe
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    setting, found = scenarios.resolve(os.environ.get("BENCH_WORD", ""))
-    client = Client()
-    client.force_login(setting.user)
+    # BENCH_MODE=api: the REST API's scenarios (bench/api.py), read with a personal API token
+    # made for the member now and revoked when the worker quits.
+    api = os.environ.get("BENCH_MODE") == "api"
+    token = None
+    if api:
+        setting, found = scenarios.resolve_api()
+        token, key = token_create(user=setting.user, name=f"benchmark {uuid.uuid4()}",
+                                  read_only=True)
+        client = Client(headers={"Authorization": f"Token {key}"})
+    else:
+        setting, found = scenarios.resolve(os.environ.get("BENCH_WORD", ""))
+        client = Client()
+        client.force_login(setting.user)
     _statement_timeout()
     connection_created.connect(_statement_timeout)  # the same on a new connection
 
@@ -85,41 +139,56 @@ def main() -> None:
         reply_to.write(json.dumps(message) + "\n")
         reply_to.flush()
 
-    for line in sys.stdin:
-        request = json.loads(line)
-        command = request["cmd"]
-        if command == "resolve":
-            with connection.cursor() as cursor:
-                cursor.execute("SHOW server_version")
-                version = cursor.fetchone()[0]
-            reply({
-                "user_id": setting.user.pk, "user": setting.user.email,
-                "team": setting.team.slug, "incidents": setting.incidents,
-                "readable": setting.readable, "word": setting.word, "cause": setting.cause,
-                "postgres": version, "scenarios": [[s.name, s.url] for s in found],
-            })
-        elif command == "warm":
-            with CaptureQueriesContext(connection) as queries:
-                ms, error = _timed_get(client, request["url"])
-            reply({"ms": ms, "error": error, "queries": len(queries)})
-        elif command == "time":
-            times = []
-            error = None
-            for _ in range(request["repeat"]):
-                ms, error = _timed_get(client, request["url"])
-                if error:
-                    break
-                times.append(ms)
-            reply({"ms": times, "error": error})
-        elif command == "session":
-            reply({"name": settings.SESSION_COOKIE_NAME,
-                   "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                   "user_id": setting.user.pk})
-        elif command == "quit":
-            reply({})
-            return
-        else:
-            reply({"error": f"unknown command {command}"})
+    try:
+        for line in sys.stdin:
+            request = json.loads(line)
+            command = request["cmd"]
+            if command == "resolve":
+                with connection.cursor() as cursor:
+                    cursor.execute("SHOW server_version")
+                    version = cursor.fetchone()[0]
+                if api:
+                    reply({**_api_setting(setting), "postgres": version, "key": key,
+                           "scenarios": [[s.name, s.url] for s in found]})
+                    continue
+                reply({
+                    "user_id": setting.user.pk, "user": setting.user.email,
+                    "team": setting.team.slug, "incidents": setting.incidents,
+                    "readable": setting.readable, "word": setting.word,
+                    "cause": setting.cause, "postgres": version,
+                    "scenarios": [[s.name, s.url] for s in found],
+                })
+            elif command == "warm":
+                with CaptureQueriesContext(connection) as queries:
+                    ms, error = _timed_get(client, request["url"])
+                reply({"ms": ms, "error": error, "queries": len(queries)})
+            elif command == "time":
+                times = []
+                error = None
+                for _ in range(request["repeat"]):
+                    ms, error = _timed_get(client, request["url"])
+                    if error:
+                        break
+                    times.append(ms)
+                reply({"ms": times, "error": error})
+            elif command == "profile":
+                reply({"text": _profile(client, request["url"], request.get("limit", 30),
+                                        times=request.get("times", 1),
+                                        sort=request.get("sort", "cumulative"))})
+            elif command == "explain":
+                reply({"queries": _explain(client, request["url"])})
+            elif command == "session":
+                reply({"name": settings.SESSION_COOKIE_NAME,
+                       "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                       "user_id": setting.user.pk})
+            elif command == "quit":
+                reply({})
+                return
+            else:
+                reply({"error": f"unknown command {command}"})
+    finally:
+        if token is not None:
+            token_revoke(user=setting.user, token=token)
 
 
 if __name__ == "__main__":
