@@ -2,7 +2,7 @@ from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Invitation, Membership, Team, User, team_name_key
+from .models import ApiToken, Invitation, Membership, Team, User, team_name_key
 
 
 class MembershipInline(admin.TabularInline):
@@ -74,3 +74,25 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Read-only: tokens are made (their key shown once) and revoked by their owners on the
+    profile page; the hash is never shown."""
+
+    list_display = ("name", "user", "prefix", "team", "read_only", "created_at", "last_used_at",
+                    "revoked_at")
+    list_filter = ("read_only",)
+    list_select_related = ("user", "team")
+    search_fields = ("name", "prefix", "user__email")
+    exclude = ("key_hash",)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # revoked on the profile page, never deleted: the row keeps its history

@@ -3,7 +3,8 @@
 from django import forms
 from django.contrib.auth import password_validation
 
-from .models import Role, Team, User, timezone_choices
+from .models import ApiToken, Role, Team, User, timezone_choices
+from .services import TOKEN_NAME_REQUIRED, TOKEN_TEAM_REFUSED
 
 
 class TimezoneField(forms.ChoiceField):
@@ -68,3 +69,30 @@ class InvitationSignupForm(forms.Form):
         if second:
             password_validation.validate_password(second, User(email=self.email))
         return second
+
+
+class TokenCreateForm(forms.Form):
+    """Name a new API token, and choose whether it may write and in which of one's teams."""
+
+    # The service checks the name and the team again; the form catches the obvious at once.
+    name = forms.CharField(
+        label="Token name", max_length=ApiToken._meta.get_field("name").max_length,
+        help_text="What will use it, e.g. “Quarterly report notebook”.",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}))
+    read_only = forms.BooleanField(
+        label="Read-only", required=False,
+        help_text="It can read and export, but never change anything.")
+    team = forms.ModelChoiceField(
+        label="Team", queryset=Team.objects.none(), required=False, to_field_name="slug",
+        empty_label="All your teams",
+        help_text="Limit it to one of your teams, or let it act in all of them.")
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        name = self.fields["name"]
+        name.error_messages["required"] = TOKEN_NAME_REQUIRED
+        name.error_messages["max_length"] = (
+            "A token name has at most %(limit_value)d characters (this one has %(show_value)d).")
+        team = self.fields["team"]
+        team.queryset = Team.objects.for_user(user).order_by("name")
+        team.error_messages["invalid_choice"] = TOKEN_TEAM_REFUSED

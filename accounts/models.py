@@ -9,7 +9,9 @@ import zoneinfo
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone as django_timezone
+from simple_history.models import HistoricalRecords
 
 from common.dates import today_in
 from common.models import PublicIdModel
@@ -286,6 +288,61 @@ class Invitation(PublicIdModel):
         if self.is_expired:
             return "expired"
         return "pending"
+
+
+def api_token_hash(key: str) -> str:
+    """API keys are stored hashed. A key holds some 238 random bits, so one SHA-256 is enough:
+    slow, salted hashing protects guessable passwords, and would cost every API request."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def active(self) -> "ApiTokenQuerySet":
+        """Not revoked."""
+        return self.filter(revoked_at__isnull=True)
+
+
+class ApiToken(PublicIdModel):
+    """A personal key for the REST API: acts as its owner, optionally read-only or in one team.
+
+    The key is shown once, when made; only its hash is kept, and a short prefix in clear, to
+    find the row by and to tell the person's keys apart. A token limited to a team reads what
+    that team reads and writes only there, and stops working if its owner leaves the team.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(max_length=80)
+    prefix = models.CharField(max_length=12, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    read_only = models.BooleanField(default=False)
+    # CASCADE, not SET_NULL: a token limited to a team must never widen to all the user's teams.
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, null=True, blank=True,
+                             related_name="api_tokens")
+    created_at = models.DateTimeField(default=django_timezone.now, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    # The hash means nothing to a reader of the history, and each use is not a change.
+    history = HistoricalRecords(excluded_fields=["key_hash", "last_used_at"])
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"), "user",
+                condition=models.Q(revoked_at__isnull=True),
+                name="apitoken_unique_active_name_per_user",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
 
 
 class ThrottleEvent(models.Model):

@@ -5,7 +5,7 @@ from uuid import UUID
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from .models import Invitation, Membership, Team, User, invitation_token_hash
+from .models import ApiToken, Invitation, Membership, Team, User, invitation_token_hash
 
 
 def membership_get(*, user: User, team: Team) -> Membership | None:
@@ -61,3 +61,18 @@ def people_of_team(*, team: Team, user_ids: Iterable[int]) -> dict[int, tuple[Us
     members = Membership.objects.filter(team=team, user_id=OuterRef("pk"))
     return {user.pk: (user, user.in_team) for user in
             User.objects.filter(pk__in=user_ids).annotate(in_team=Exists(members))}
+
+
+def token_list_for_user(*, user: User) -> QuerySet[ApiToken]:
+    """The person's tokens that still work or could (not revoked), newest first, each with
+    whether its owner is still in the team it is limited to (`in_team`)."""
+    in_team = Membership.objects.filter(user_id=OuterRef("user_id"), team_id=OuterRef("team_id"))
+    return (ApiToken.objects.active().filter(user=user).select_related("team").defer("key_hash")
+            .annotate(in_team=Exists(in_team)).order_by("-created_at", "-pk"))
+
+
+def token_get_for_user(*, user: User, public_id: UUID) -> ApiToken | None:
+    """One of the person's own tokens, revoked or not; None for anyone else's."""
+    if not user.is_authenticated:
+        return None
+    return ApiToken.objects.filter(user=user, public_id=public_id).first()

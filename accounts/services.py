@@ -1,25 +1,32 @@
 """Writes for people and teams. Each checks the actor's right to make it."""
 
+import hmac
+import re
 import secrets
+import string
 from datetime import timedelta
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone as django_timezone
 from django.utils.crypto import salted_hmac
 from django.utils.formats import date_format
 
 from common.email import send_templated_email
+from common.history import attribute_history
 
 from .models import (
+    ApiToken,
     Invitation,
     Membership,
     Role,
     Team,
     ThrottleEvent,
     User,
+    api_token_hash,
     invitation_token_hash,
     team_name_key,
 )
@@ -329,3 +336,120 @@ def user_update_profile(*, user: User, display_name: str, timezone: str) -> User
     user.full_clean(exclude=["password"])
     user.save(update_fields=["display_name", "timezone"])
     return user
+
+
+# API tokens
+
+# mf_<prefix>_<secret>: "mf_" and the fixed shape let secret scanners recognise a leaked key;
+# the prefix is kept in clear to find the row and to tell a person's keys apart.
+TOKEN_PREFIX_LENGTH = 8
+TOKEN_SECRET_LENGTH = 40  # 40 letters or digits: some 238 random bits
+TOKEN_PREFIX_ALPHABET = string.ascii_lowercase + string.digits
+TOKEN_SECRET_ALPHABET = string.ascii_letters + string.digits
+TOKEN_KEY = re.compile(rf"mf_([a-z0-9]{{{TOKEN_PREFIX_LENGTH}}})"
+                       rf"_[A-Za-z0-9]{{{TOKEN_SECRET_LENGTH}}}")
+# A busy client would otherwise write the row on every request.
+TOKEN_USE_RECORDED_EVERY = timedelta(minutes=1)
+TOKENS_PER_USER = 50
+TOKEN_NAME_MAX = ApiToken._meta.get_field("name").max_length
+# Word for word the same whether the team does not exist or is another team's.
+# (Messages, not secrets: S105 goes by the word "token" in the name.)
+TOKEN_TEAM_REFUSED = "Choose one of your own teams, or “All your teams”."  # noqa: S105
+TOKEN_NAME_REQUIRED = "Give the token a name, e.g. the notebook or tool that will use it."  # noqa: S105
+
+
+def _random(alphabet: str, length: int) -> str:
+    return "".join(secrets.choice(alphabet) for _ in range(length))
+
+
+def _new_key() -> tuple[str, str]:
+    """A fresh key and its prefix, the prefix not yet taken (a clash is one chance in
+    trillions; drawing again costs nothing)."""
+    while True:
+        prefix = _random(TOKEN_PREFIX_ALPHABET, TOKEN_PREFIX_LENGTH)
+        if not ApiToken.objects.filter(prefix=prefix).exists():
+            return prefix, f"mf_{prefix}_{_random(TOKEN_SECRET_ALPHABET, TOKEN_SECRET_LENGTH)}"
+
+
+def _token_name_errors(user: User, name: str) -> str | None:
+    if not name:
+        return TOKEN_NAME_REQUIRED
+    if len(name) > TOKEN_NAME_MAX:
+        return f"A token name has at most {TOKEN_NAME_MAX} characters (this one has {len(name)})."
+    if "\x00" in name:
+        return "A token name cannot contain a NUL character."
+    if ApiToken.objects.active().filter(user=user, name__iexact=name).exists():
+        return (f"You already have a token called “{name}”. Choose another name, or revoke "
+                "that token first.")
+    return None
+
+
+@transaction.atomic
+def token_create(*, user: User, name: str, read_only: bool = False,
+                 team: Team | None = None) -> tuple[ApiToken, str]:
+    """Make a personal API token; returns it and its key, which is shown once and never
+    stored (only its hash is).
+
+    `team` limits the token to one of the user's teams; None lets it act in all of them.
+    """
+    # One token made at a time per person, so the name check and the limit hold under races.
+    User.objects.select_for_update().get(pk=user.pk)
+    name = (name or "").strip()
+    errors = {}
+    if (name_error := _token_name_errors(user, name)) is not None:
+        errors["name"] = name_error
+    if team is not None and not Membership.objects.filter(user=user, team_id=team.pk).exists():
+        errors["team"] = TOKEN_TEAM_REFUSED
+    if errors:
+        raise ValidationError(errors)
+    if ApiToken.objects.active().filter(user=user).count() >= TOKENS_PER_USER:
+        raise ValidationError(f"You have {TOKENS_PER_USER} tokens, the most allowed. Revoke one "
+                              "you no longer use first.")
+    prefix, key = _new_key()
+    token = ApiToken(user=user, name=name, prefix=prefix, key_hash=api_token_hash(key),
+                     read_only=bool(read_only), team=team)
+    attribute_history(token, user)
+    token.save()
+    return token, key
+
+
+@transaction.atomic
+def token_revoke(*, user: User, token: ApiToken) -> ApiToken:
+    """Stop a token from working, for good. The row stays (with its history); revoking twice
+    changes nothing."""
+    token = ApiToken.objects.select_for_update().filter(pk=token.pk).first()
+    if token is None or token.user_id != user.pk:
+        raise PermissionDenied("Only the owner of a token can revoke it.")
+    if token.revoked_at is None:
+        attribute_history(token, user)
+        token.revoked_at = django_timezone.now()
+        token.save(update_fields=["revoked_at"])
+    return token
+
+
+def token_for_key(key: str) -> ApiToken | None:
+    """The active token this key opens, its user and team loaded, or None: for a key of the
+    wrong shape, an unknown or wrong key, a revoked token, an inactive user, or a token
+    limited to a team its owner has since left.
+
+    Records the use (last_used_at) at most once a minute.
+    """
+    if not isinstance(key, str) or (match := TOKEN_KEY.fullmatch(key)) is None:
+        return None
+    in_team = Membership.objects.filter(user_id=OuterRef("user_id"), team_id=OuterRef("team_id"))
+    token = (ApiToken.objects.active().select_related("user", "team")
+             .annotate(in_team=Exists(in_team)).filter(prefix=match[1]).first())
+    # Compared in constant time: how long the answer takes says nothing about the hash.
+    if token is None or not hmac.compare_digest(token.key_hash, api_token_hash(key)):
+        return None
+    if not token.user.is_active or (token.team_id is not None and not token.in_team):
+        return None
+    now = django_timezone.now()
+    recorded_before = now - TOKEN_USE_RECORDED_EVERY
+    if token.last_used_at is None or token.last_used_at <= recorded_before:
+        # Conditional, so two requests at once write once; .update() leaves no history record.
+        ApiToken.objects.filter(pk=token.pk).filter(
+            Q(last_used_at__isnull=True) | Q(last_used_at__lte=recorded_before)
+        ).update(last_used_at=now)
+        token.last_used_at = now
+    return token

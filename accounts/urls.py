@@ -37,4 +37,6 @@ urlpatterns = [
     path("teams/<slug:slug>/invitations/<uuid:invitation_id>/revoke/", views.invitation_revoke,
          name="invitation-revoke"),
     path("profile/", views.profile, name="profile"),
+    path("profile/tokens/", views.token_create, name="token-create"),
+    path("profile/tokens/<uuid:token_id>/revoke/", views.token_revoke, name="token-revoke"),
 ]

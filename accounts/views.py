@@ -1,4 +1,5 @@
-"""Sign-in, invitations, the team switcher, team settings and the profile page."""
+"""Sign-in, invitations, the team switcher, team settings, and the profile page with its API
+tokens."""
 
 from urllib.parse import urlencode
 
@@ -14,6 +15,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from common.pages import apply_errors
+
 from . import services
 from .current import SESSION_KEY, current_membership, switch_team
 from .forms import (
@@ -22,6 +25,7 @@ from .forms import (
     MemberRoleForm,
     ProfileForm,
     TeamSettingsForm,
+    TokenCreateForm,
 )
 from .models import Invitation, Membership, Team
 from .selectors import (
@@ -32,6 +36,8 @@ from .selectors import (
     membership_get_for_team,
     membership_list_for_team,
     team_get_for_user,
+    token_get_for_user,
+    token_list_for_user,
     user_get_by_email,
 )
 from .throttling import client_ip, login_username
@@ -275,6 +281,21 @@ def member_remove(request: HttpRequest, slug: str, membership_id) -> HttpRespons
     return redirect("accounts:team-settings", slug=team.slug)
 
 
+PROFILE_PAGE = "accounts/profile.html"
+TOKENS_SECTION = "accounts/partials/tokens.html"
+
+
+def _tokens_context(request: HttpRequest, *, token_form: TokenCreateForm | None = None,
+                    **extra) -> dict:
+    """The API tokens section: the person's tokens and the form to make one; `extra` may
+    carry a key just made (new_key, new_token: shown this once) or a notice."""
+    return {
+        "token_form": token_form or TokenCreateForm(user=request.user),
+        "tokens": token_list_for_user(user=request.user),
+        **extra,
+    }
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
@@ -283,4 +304,45 @@ def profile(request: HttpRequest) -> HttpResponse:
         services.user_update_profile(user=request.user, **form.cleaned_data)
         messages.success(request, "Profile saved.")
         return redirect("accounts:profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    return render(request, PROFILE_PAGE, {"form": form, **_tokens_context(request)})
+
+
+def _tokens_answer(request: HttpRequest, *, status: int = 200, **context) -> HttpResponse:
+    """The tokens section again for htmx, else the whole profile page. Never a redirect when
+    a key was just made: the key is in this answer only, and is stored nowhere to be shown
+    after one."""
+    context = _tokens_context(request, **context)
+    if request.htmx:
+        # 200 even for form errors, so that htmx swaps them in beside the fields.
+        return render(request, TOKENS_SECTION, context)
+    return render(request, PROFILE_PAGE, {"form": ProfileForm(instance=request.user), **context},
+                  status=status)
+
+
+@login_required
+@require_POST
+def token_create(request: HttpRequest) -> HttpResponse:
+    form = TokenCreateForm(request.POST, user=request.user)
+    if form.is_valid():
+        try:
+            token, key = services.token_create(user=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            apply_errors(form, error)
+        else:
+            return _tokens_answer(request, new_key=key, new_token=token)
+    return _tokens_answer(request, token_form=form, status=422)
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id) -> HttpResponse:
+    token = token_get_for_user(user=request.user, public_id=token_id)
+    if token is None:
+        raise Http404("No such token.")
+    services.token_revoke(user=request.user, token=token)
+    notice = (f"The token “{token.name}” was revoked: programs that use it can no longer reach "
+              "the API.")
+    if request.htmx:
+        return _tokens_answer(request, notice=notice)
+    messages.success(request, notice)
+    return redirect("accounts:profile")
