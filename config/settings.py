@@ -4,6 +4,7 @@ With nothing set, Misfire runs on an embedded default: SQLite under var/, Celery
 eagerly in-process, and email is written as files under var/mail/.
 """
 
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -38,6 +39,9 @@ INSTALLED_APPS = [
     "django.forms",
     "django_filters",
     "django_htmx",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "axes",
     "common",
@@ -45,6 +49,7 @@ INSTALLED_APPS = [
     "incidents",
     "learnings",
     "dashboards",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -91,7 +96,11 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'misfire.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# A worker keeps its connection for a minute rather than opening one per request (a new
+# PostgreSQL connection costs a server process and a few milliseconds of both cores); Django
+# checks a kept connection is still alive before reusing it.
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -194,3 +203,69 @@ LOGGING = {
 }
 
 PAGE_SIZE = 25
+
+# The REST API (api/, /api/v1/). Errors come in one shape (api/errors.py); lists are cursor
+# pages (api/pagination.py); who may read and write is api/access.py.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Personal API tokens first ("Authorization: Token <key>"): an unauthenticated call is
+        # then a 401 naming the Token scheme.
+        "accounts.authentication.TokenAuthentication",
+        # Sessions: the browser and the browsable API. Writes need the CSRF token.
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.access.ApiAccess"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "api.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.LimitedJSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.ContentNegotiation",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.KeysetPagination",
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiSchema",
+    "EXCEPTION_HANDLER": "api.errors.exception_handler",
+    # api/throttles.py: per token (or session), and per IP without credentials; 429 past it.
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttles.CallerRateThrottle",
+                                 "api.throttles.AnonymousRateThrottle"],
+    # The client's IP is REMOTE_ADDR: a client-set X-Forwarded-For cannot choose it.
+    "NUM_PROXIES": 0,
+}
+
+
+def _api_rate(name: str, default: str) -> str | None:
+    """Requests per token (or signed-in session), or per IP without credentials, as DRF
+    writes rates ("600/minute", "20/second"); "none" turns the limit off."""
+    value = env(name, default=default).strip()
+    if value.lower() in ("", "none"):
+        return None
+    if not re.fullmatch(r"[1-9][0-9]*/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise environ.ImproperlyConfigured(f"{name} must be like 600/minute or none.")
+    return value
+
+
+API_RATE_TOKEN = _api_rate("API_RATE_TOKEN", "600/minute")
+API_RATE_ANONYMOUS = _api_rate("API_RATE_ANONYMOUS", "60/minute")
+# Failed token authentications per IP (accounts/authentication.py): past it, every token
+# request from that IP is a 429 until the window moves on, so keys cannot be guessed at speed.
+API_RATE_TOKEN_FAILURES = _api_rate("API_RATE_TOKEN_FAILURES", "20/minute")
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Misfire API",
+    "DESCRIPTION": "Social-media failures, their causes and what was learned from them. "
+                   "Every error is an `Error`; every list is a cursor page.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    # Swagger UI's files come from drf-spectacular-sidecar, served with the static files.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStatusEnum": "incidents.models.Status",
+        "SourceKindEnum": "incidents.models.SourceKind",
+        "TimelineKindEnum": "incidents.models.TimelineEvent.Kind",
+        "LearningStatusEnum": "learnings.models.LearningStatus",
+        "ActionKindEnum": "learnings.models.ActionKind",
+    },
+}

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("incidents.urls")),
     path("", include("learnings.urls")),
     path("accounts/", include("accounts.urls")),
+    path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),
     path("healthz/", healthz, name="healthz"),
     path("favicon.ico", favicon, name="favicon"),
