@@ -11,9 +11,9 @@ A viewset turns it on by mixing in CsvExportMixin and declaring its columns once
             Link("url", route="learnings:learning-detail"),
         ])
 
-and its list() ends with `return self.list_response(queryset, OutputSerializer)`: the same
-queryset (tenancy, filters and order) gives the JSON page or the CSV. Bad filters are found
-before that, so they are the same JSON 400 either way.
+and ApiViewSet.list (api/views.py) answers with the CSV when asked for: the same queryset
+(tenancy, filters and order) gives the JSON page or the CSV. Bad filters are found before
+that, so they are the same JSON 400 either way.
 
 The CSV:
 
@@ -302,8 +302,8 @@ def csv_responses(serializer) -> dict:
 
 
 class CsvExportMixin:
-    """Gives a viewset's list `?format=csv`: declare `csv_export` and end list() with
-    `self.list_response(queryset, serializer_class)`."""
+    """Gives a viewset's list `?format=csv`: declare `csv_export`; ApiViewSet.list answers
+    with it when wants_csv()."""
 
     csv_export: CsvExport
 
@@ -316,11 +316,3 @@ class CsvExportMixin:
     def wants_csv(self) -> bool:
         return getattr(self.request, "accepted_renderer", None) is not None and \
             self.request.accepted_renderer.format == CSV
-
-    def list_response(self, queryset, serializer_class):
-        """The whole queryset as CSV when asked for, else its page as JSON."""
-        if self.wants_csv():
-            return self.csv_export.response(queryset, self.request)
-        page = self.paginate_queryset(queryset)
-        return self.get_paginated_response(
-            serializer_class(page, many=True, context=self.get_serializer_context()).data)

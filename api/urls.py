@@ -7,15 +7,18 @@ Adding a resource (api/incidents/ is the pattern):
 2. `filters.py`: the list page's FilterSet, subclassed only for what the API adds, with a
    description per filter (api.schema.filter_parameters refuses an undescribed one).
 3. `views.py`: a viewset on api.views.ApiViewSet. Reads go through a selector with
-   `access.reader(request).scope` (user=… or team=…, narrowed by a token); writes call
-   `access.require_write(request, team)` after the object is found (404 first), then the
-   service. Name each action's request, responses and parameters with extend_schema. A
-   method the resource does not have (DELETE on what is never deleted) is not defined at all:
-   say why in `not_allowed` and it is a 405 with `Allow`, and absent from the schema.
-4. CSV export (`?format=csv`, api/csv.py): mix CsvExportMixin into the viewset, declare
+   `access.reader(request).scope` (user=… or team=…, narrowed by a token): declare
+   `input_serializer`, `output_serializer`, `read_one` (the one object, or a 404),
+   `read_list` with `filterset_class` and `filter_descriptions` (the list, its filters and
+   its schema), and ApiViewSet gives get_object, list and `show` (a write's answer, read
+   again). Writes call `access.require_write(request, team)` after the object is found (404
+   first), then the service. Name each other action's request, responses and parameters with
+   extend_schema. A method the resource does not have (DELETE on what is never deleted) is
+   not defined at all: say why in `not_allowed` and it is a 405 with `Allow`, and absent
+   from the schema.
+4. CSV export (`?format=csv`, api/csv.py): mix CsvExportMixin into the viewset and declare
    `csv_export = CsvExport("<name>", [Column(...), ...])` with the output serializer's field
-   names, end list() with `self.list_response(queryset, OutputSerializer)`, and give list's
-   extend_schema `FORMAT_PARAMETER` and `responses=csv_responses(OutputSerializer(many=True))`.
+   names; the list answers with it, and its schema says so (`?format=`, the CSV response).
 5. Register it below; add its rows to tests/api/test_views_permissions.py (a route or method
    without rows fails there) and pin its list and detail query counts. Throttling (api/
    throttles.py) applies to every view by the settings; nothing to declare.

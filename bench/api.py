@@ -25,9 +25,7 @@ JSON scenario, in-process.
 import argparse
 import csv
 import io
-import shlex
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -35,10 +33,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import load, serve, stats  # noqa: E402
 from harness.runner import (  # noqa: E402
     Worker,
-    database_url,
+    add_run_options,
+    add_serve_options,
+    database_urls,
     fmt,
-    loadavg,
     machine_line,
+    prepare,
+    report_ending,
+    report_heading,
     short,
 )
 
@@ -291,33 +293,23 @@ def targets(out: dict, times: dict, csv_out: dict | None) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--databases", default="misfire_gen_1m",
-                        help="comma-separated names on 127.0.0.1 or URLs")
-    parser.add_argument("--rounds", type=int, default=5, help="in-process rounds")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="in-process requests per scenario in each round")
-    parser.add_argument("--timeout", type=float, default=120,
-                        help="PostgreSQL statement_timeout of the in-process requests, seconds")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=15)
-    parser.add_argument("--serve-rounds", type=int, default=2)
+    add_run_options(
+        parser, databases={"default": "misfire_gen_1m",
+                           "help": "comma-separated names on 127.0.0.1 or URLs"},
+        rounds_help="in-process rounds",
+        repeat_help="in-process requests per scenario in each round",
+        timeout_help="PostgreSQL statement_timeout of the in-process requests, seconds")
+    add_serve_options(parser)
     parser.add_argument("--csv-rounds", type=int, default=3)
     parser.add_argument("--no-serve", action="store_true", help="in-process only")
     parser.add_argument("--no-csv", action="store_true", help="skip the CSV scenario")
     parser.add_argument("--profile", action="store_true",
                         help="add cProfile and EXPLAIN ANALYZE of each JSON scenario")
     args = parser.parse_args()
-    names = [database_url(n) for n in args.databases.split(",") if n]
+    names = database_urls(args)
 
-    secret = serve.new_secret()
-    before = loadavg()
-    print(f"collecting static files into {serve.STATIC_ROOT}", file=sys.stderr, flush=True)
-    first_env = serve.production_env(names[0], secret)
-    serve.collectstatic(first_env)
-    print(f"## Run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
-    print(f"- load average before: {before}")
-    print(f"- command: `{shlex.join([Path(sys.executable).name, *sys.argv])}`")
+    secret, before = prepare(names[0])
+    report_heading(before)
     for name in names:
         # The throttle (api/throttles.py) still counts every request, as in production, but
         # at a rate no run reaches: at the default 600/minute a token, a fast run is answered
@@ -354,7 +346,7 @@ def main() -> None:
                 profile(worker, urls)
         finally:
             worker.close()  # revokes the run's token
-    print(f"\n- load average after: {loadavg()}")
+    report_ending()
 
 
 if __name__ == "__main__":

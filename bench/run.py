@@ -18,7 +18,6 @@ them but one session row for the member the harness reads as.
 """
 
 import argparse
-import shlex
 import sys
 import time
 from pathlib import Path
@@ -28,10 +27,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from harness import load, serve, stats  # noqa: E402
 from harness.runner import (  # noqa: E402
     Worker,
-    database_url,
+    add_run_options,
+    add_serve_options,
+    database_urls,
     fmt,
-    loadavg,
-    machine_line,
+    prepare,
+    report_ending,
+    report_heading,
     short,
 )
 
@@ -176,14 +178,12 @@ def served(workers: list[Worker], envs: dict[str, dict], args) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--databases", required=True,
-                        help="comma-separated, smallest first: names on 127.0.0.1 or URLs")
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="requests per scenario and database in each round")
-    parser.add_argument("--timeout", type=float, default=120,
-                        help="seconds a page's SQL statement may run before it counts as "
-                             "timed out (PostgreSQL statement_timeout)")
+    add_run_options(
+        parser, databases={"required": True, "help": "comma-separated, smallest first: "
+                                                     "names on 127.0.0.1 or URLs"},
+        rounds_help=None, repeat_help="requests per scenario and database in each round",
+        timeout_help="seconds a page's SQL statement may run before it counts as timed out "
+                     "(PostgreSQL statement_timeout)")
     parser.add_argument("--word", default="",
                         help="the broad word to search for (default: the word in the most "
                              "incidents of a sample of each database)")
@@ -192,18 +192,12 @@ def main() -> None:
     parser.add_argument("--no-pages", action="store_true", help="skip the in-process pages")
     parser.add_argument("--serve", action="store_true",
                         help="also serve the app and the floor and drive them")
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--connections", type=int, default=4)
-    parser.add_argument("--seconds", type=float, default=15)
-    parser.add_argument("--serve-rounds", type=int, default=2)
+    add_serve_options(parser)
     args = parser.parse_args()
-    names = [database_url(n) for n in args.databases.split(",") if n]
+    names = database_urls(args)
 
-    secret = serve.new_secret()
+    secret, before = prepare(names[0])
     envs = {n: serve.production_env(n, secret) for n in names}
-    before = loadavg()
-    print(f"collecting static files into {serve.STATIC_ROOT}", file=sys.stderr, flush=True)
-    serve.collectstatic(envs[names[0]])
     for env in envs.values():
         env["BENCH_TIMEOUT"] = str(args.timeout)
         env["BENCH_WORD"] = args.word
@@ -213,10 +207,7 @@ def main() -> None:
             print(f"resolving scenarios on {short(name)}", file=sys.stderr, flush=True)
             workers.append(Worker(name, envs[name]))
         infos = {w.name: w.ask(cmd="resolve") for w in workers}
-        print(f"## Run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
-        print(machine_line(infos[workers[0].name]["postgres"]))
-        print(f"- load average before: {before}")
-        print(f"- command: `{shlex.join([Path(sys.executable).name, *sys.argv])}`")
+        report_heading(before, infos[workers[0].name]["postgres"])
         for worker in workers:
             info = infos[worker.name]
             print(f"- {short(worker.name)}: {info['incidents']:,} incidents; reads as "
@@ -232,7 +223,7 @@ def main() -> None:
     finally:
         for worker in workers:
             worker.close()
-    print(f"\n- load average after: {loadavg()}")
+    report_ending()
 
 
 if __name__ == "__main__":

@@ -280,13 +280,16 @@ def action_item_list(*, user: User | None = None, team: Team | None = None,
 
 
 def action_item_filterset(*, user: User | None = None, team: Team | None = None,
-                          filters: Mapping | None = None) -> ActionItemFilter:
-    """Action items' filters (ActionItemFilter) bound to `filters`, over the items a person
-    (user) or a team reads, each row with its learning, team and owner joined (one query).
-    Its `.qs` is the list; its `errors` say which value does not validate."""
+                          filters: Mapping | None = None,
+                          filterset_class: type[ActionItemFilter] = ActionItemFilter
+                          ) -> ActionItemFilter:
+    """Action items' filters (ActionItemFilter, or the subclass `filterset_class`) bound to
+    `filters`, over the items a person (user) or a team reads, each row with its learning,
+    team and owner joined (one query). Its `.qs` is the list; its `errors` say which value
+    does not validate."""
     queryset = (ActionItem.objects.readable(user=user, team=team)
                 .select_related("learning__team", "owner"))
-    return ActionItemFilter(filters or {}, queryset=queryset, user=user, team=team)
+    return filterset_class(filters or {}, queryset=queryset, user=user, team=team)
 
 
 def action_item_get(*, user: User | None = None, team: Team | None = None,

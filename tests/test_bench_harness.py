@@ -2,6 +2,7 @@
 floor lists the same incidents as the app's first page, and its scenarios resolve to pages a
 member can open."""
 
+import argparse
 import csv
 import io
 import sys
@@ -31,7 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 import api_floor  # noqa: E402
 import floor  # noqa: E402
-from harness import load, scenarios, stats  # noqa: E402
+from harness import load, runner, scenarios, stats  # noqa: E402
 
 
 def test_the_median_is_the_middle_value_or_the_mean_of_the_middle_two():
@@ -52,6 +53,38 @@ def test_the_ratio_divides_the_later_database_by_the_earlier_and_skips_a_missing
     assert stats.ratio(300.0, None) is None
     assert stats.pairs(["100k", "1m", "10m"]) == [("100k", "1m"), ("100k", "10m"),
                                                   ("1m", "10m")]
+
+
+
+def test_the_commands_share_their_options_and_name_databases_as_urls():
+    parser = argparse.ArgumentParser()
+    runner.add_run_options(parser, databases={"required": True, "help": "which"},
+                           rounds_help=None, repeat_help="how many", timeout_help="how long")
+    runner.add_serve_options(parser)
+    args = parser.parse_args(["--databases", "misfire_a,postgres://u@h:1/b,", "--rounds", "2",
+                              "--serve-rounds", "3"])
+    assert (args.rounds, args.repeat, args.timeout) == (2, 3, 120.0)
+    assert (args.workers, args.connections, args.seconds, args.serve_rounds) == (2, 4, 15.0, 3)
+    assert runner.database_urls(args) == ["postgres://postgres@127.0.0.1:5432/misfire_a",
+                                          "postgres://u@h:1/b"]
+    with pytest.raises(SystemExit):
+        parser.parse_args([])  # --databases is required here
+
+
+def test_the_report_starts_with_when_the_machine_the_load_and_the_command(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "argv", ["bench/api.py", "--databases", "x"])
+    runner.report_heading("0.10 0.20 0.30", "17.2")
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("## Run of ")
+    assert lines[1] == ""
+    assert lines[2].startswith("- machine: ")
+    assert lines[2].endswith("PostgreSQL 17.2")
+    assert lines[3:] == ["- load average before: 0.10 0.20 0.30",
+                         f"- command: `{Path(sys.executable).name} bench/api.py --databases x`"]
+    runner.report_heading("1 2 3")  # no machine line before the databases are read
+    assert [line for line in capsys.readouterr().out.splitlines() if line.startswith("- ")] == [
+        "- load average before: 1 2 3",
+        f"- command: `{Path(sys.executable).name} bench/api.py --databases x`"]
 
 
 @pytest.fixture

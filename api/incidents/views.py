@@ -16,9 +16,7 @@ from incidents import selectors, services
 from incidents.models import Factor, IncidentSource, RootCause
 
 from .. import access
-from ..csv import FORMAT_PARAMETER, Column, CsvExport, CsvExportMixin, Link, csv_responses, each
-from ..errors import form_errors
-from ..schema import filter_parameters
+from ..csv import Column, CsvExport, CsvExportMixin, Link, each
 from ..views import ApiViewSet
 from .filters import DESCRIPTIONS, IncidentApiFilter
 from .serializers import (
@@ -120,48 +118,26 @@ class IncidentViewSet(CsvExportMixin, ApiViewSet):
     # A service's field names, as the API names them.
     service_fields = {"organization_name": "organization"}
 
+    input_serializer = IncidentInputSerializer
+    output_serializer = IncidentSerializer
+    read_one = staticmethod(readable_incident)
+    read_list = staticmethod(selectors.incident_filterset)
+    filterset_class = IncidentApiFilter
+    filter_descriptions = DESCRIPTIONS
+
     def get_queryset(self):
         reader = access.reader(self.request)
         return reader.narrow(selectors.incident_list(**reader.scope))
 
-    def get_object(self):
-        return readable_incident(self.request, self.kwargs["public_id"])
-
-    def get_serializer_class(self):
-        # For the browsable API's forms; the actions name their serializers themselves.
-        if self.action in ("create", "update", "partial_update"):
-            return IncidentInputSerializer
-        return IncidentSerializer
-
-    def _show(self, incident, status_code=status.HTTP_200_OK) -> Response:
-        # Read again through the selector: what the services derived, with every relation.
-        fresh = readable_incident(self.request, str(incident.public_id))
-        return Response(IncidentSerializer(fresh, context=self.get_serializer_context()).data,
-                        status=status_code)
-
-    @extend_schema(parameters=[*filter_parameters(IncidentApiFilter, DESCRIPTIONS),
-                               FORMAT_PARAMETER],
-                   responses=csv_responses(IncidentSerializer(many=True)))
-    def list(self, request):
-        reader = access.reader(request)
-        filterset = selectors.incident_filterset(
-            **reader.scope, filters=request.query_params, filterset_class=IncidentApiFilter)
-        if not filterset.is_valid():
-            raise form_errors(filterset.form)
-        incidents = reader.narrow(filterset.qs)
-        if self.wants_csv():
-            return self.csv_export.response(incidents, request)
+    def page_of_rows(self, rows):
         # The page read as dicts, with its relations (on PostgreSQL in the same query), its
         # rows written in one go: the same JSON as the detail's serializer.
-        page = selectors.incident_row_relations(
-            self.paginate_queryset(selectors.incident_list_rows(incidents)))
-        return self.get_paginated_response(
-            IncidentSerializer(page, many=True, context=self.get_serializer_context()).data)
+        return selectors.incident_row_relations(
+            self.paginate_queryset(selectors.incident_list_rows(rows)))
 
     @extend_schema(parameters=[INCIDENT_ID], responses=IncidentSerializer)
     def retrieve(self, request, public_id=None):
-        incident = self.get_object()
-        return Response(IncidentSerializer(incident, context=self.get_serializer_context()).data)
+        return self.output(self.get_object())
 
     @extend_schema(parameters=[IDEMPOTENCY_KEY], request=IncidentInputSerializer,
                    responses={201: IncidentSerializer,
@@ -188,7 +164,7 @@ class IncidentViewSet(CsvExportMixin, ApiViewSet):
         incident, created = services.incident_create(
             user=request.user, team=team, idempotency_key=key,
             **service_data(data, team=team))
-        return self._show(incident, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return self.show(incident, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def _change(self, request, public_id, *, partial: bool) -> Response:
         incident = self.get_object()
@@ -203,7 +179,7 @@ class IncidentViewSet(CsvExportMixin, ApiViewSet):
             raise ValidationError({"team": [TEAM_FIXED]})
         services.incident_update(user=request.user, incident=incident,
                                  data=service_data(data, team=incident.team))
-        return self._show(incident)
+        return self.show(incident)
 
     @extend_schema(parameters=[INCIDENT_ID], request=IncidentInputSerializer,
                    responses=IncidentSerializer,
@@ -224,7 +200,7 @@ class IncidentViewSet(CsvExportMixin, ApiViewSet):
         incident = self.get_object()
         access.require_write(request, incident.team)
         services.incident_archive(user=request.user, incident=incident)
-        return self._show(incident)
+        return self.show(incident)
 
     @extend_schema(parameters=[INCIDENT_ID], request=None, responses=IncidentSerializer)
     @action(detail=True, methods=["post"])
@@ -232,7 +208,7 @@ class IncidentViewSet(CsvExportMixin, ApiViewSet):
         incident = self.get_object()
         access.require_write(request, incident.team)
         services.incident_restore(user=request.user, incident=incident)
-        return self._show(incident)
+        return self.show(incident)
 
 
 class _IncidentPart(ApiViewSet):

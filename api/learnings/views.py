@@ -18,10 +18,8 @@ from learnings import selectors, services
 from learnings.filters import ActionItemFilter
 
 from .. import access
-from ..csv import FORMAT_PARAMETER, Column, CsvExport, CsvExportMixin, Link, csv_responses, each
-from ..errors import form_errors
+from ..csv import Column, CsvExport, CsvExportMixin, Link, each
 from ..incidents.views import IDEMPOTENCY_HEADER, _idempotency_key, _uuid_or_404
-from ..schema import filter_parameters
 from ..views import ApiViewSet
 from .filters import ACTION_ITEM_DESCRIPTIONS, LEARNING_DESCRIPTIONS, LearningApiFilter
 from .serializers import (
@@ -148,38 +146,20 @@ class LearningViewSet(CsvExportMixin, ApiViewSet):
     # The services' field names, as the API names them.
     service_fields = {"incident": "incidents"}
 
+    input_serializer = LearningInputSerializer
+    output_serializer = LearningSerializer
+    read_one = staticmethod(readable_learning)
+    read_list = staticmethod(selectors.learning_filterset)
+    filterset_class = LearningApiFilter
+    filter_descriptions = LEARNING_DESCRIPTIONS
+
     def get_queryset(self):
         reader = access.reader(self.request)
         return reader.narrow(selectors.learning_list(**reader.scope))
 
-    def get_object(self):
-        return readable_learning(self.request, self.kwargs["public_id"])
-
-    def get_serializer_class(self):
-        if self.action in ("create", "update", "partial_update"):
-            return LearningInputSerializer
-        return LearningSerializer
-
-    def _show(self, learning, status_code=status.HTTP_200_OK) -> Response:
-        fresh = readable_learning(self.request, str(learning.public_id))
-        return Response(LearningSerializer(fresh, context=self.get_serializer_context()).data,
-                        status=status_code)
-
-    @extend_schema(parameters=[*filter_parameters(LearningApiFilter, LEARNING_DESCRIPTIONS),
-                               FORMAT_PARAMETER],
-                   responses=csv_responses(LearningSerializer(many=True)))
-    def list(self, request):
-        reader = access.reader(request)
-        filterset = selectors.learning_filterset(
-            **reader.scope, filters=request.query_params, filterset_class=LearningApiFilter)
-        if not filterset.is_valid():
-            raise form_errors(filterset.form)
-        return self.list_response(reader.narrow(filterset.qs), LearningSerializer)
-
     @extend_schema(parameters=[LEARNING_ID], responses=LearningSerializer)
     def retrieve(self, request, public_id=None):
-        learning = self.get_object()
-        return Response(LearningSerializer(learning, context=self.get_serializer_context()).data)
+        return self.output(self.get_object())
 
     @extend_schema(parameters=[IDEMPOTENCY_KEY], request=LearningInputSerializer,
                    responses={201: LearningSerializer,
@@ -209,7 +189,7 @@ class LearningViewSet(CsvExportMixin, ApiViewSet):
         learning, created = services.learning_create_from_incidents(
             user=request.user, team=team, idempotency_key=key,
             incident_ids=data.pop("incidents", []), **data)
-        return self._show(learning, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return self.show(learning, status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     def _change(self, request, *, partial: bool) -> Response:
         learning = self.get_object()
@@ -233,7 +213,7 @@ class LearningViewSet(CsvExportMixin, ApiViewSet):
             if new_status is not None:
                 services.learning_change_status(user=request.user, learning=learning,
                                                 status=new_status, reason=reason)
-        return self._show(learning)
+        return self.show(learning)
 
     @extend_schema(parameters=[LEARNING_ID], request=LearningInputSerializer,
                    responses=LearningSerializer,
@@ -258,7 +238,7 @@ class LearningViewSet(CsvExportMixin, ApiViewSet):
         learning = self.get_object()
         access.require_write(request, learning.team)
         services.learning_archive(user=request.user, learning=learning)
-        return self._show(learning)
+        return self.show(learning)
 
     @extend_schema(parameters=[LEARNING_ID], request=None, responses=LearningSerializer)
     @action(detail=True, methods=["post"])
@@ -266,7 +246,7 @@ class LearningViewSet(CsvExportMixin, ApiViewSet):
         learning = self.get_object()
         access.require_write(request, learning.team)
         services.learning_restore(user=request.user, learning=learning)
-        return self._show(learning)
+        return self.show(learning)
 
 
 class ActionItemViewSet(CsvExportMixin, ApiViewSet):
@@ -276,43 +256,25 @@ class ActionItemViewSet(CsvExportMixin, ApiViewSet):
     csv_export = ACTION_ITEM_CSV
     not_allowed = {"delete": ITEM_NEVER_DELETED}
 
+    input_serializer = ActionItemInputSerializer
+    output_serializer = ActionItemSerializer
+    read_one = staticmethod(readable_item)
+    read_list = staticmethod(selectors.action_item_filterset)
+    filterset_class = ActionItemFilter
+    filter_descriptions = ACTION_ITEM_DESCRIPTIONS
+    list_description = "The newest first."
+
     def get_queryset(self):
         reader = access.reader(self.request)
         return reader.narrow(selectors.action_item_filterset(**reader.scope).qs)
 
-    def get_object(self):
-        return readable_item(self.request, self.kwargs["public_id"])
-
-    def get_serializer_class(self):
-        if self.action in ("create", "update", "partial_update"):
-            return ActionItemInputSerializer
-        return ActionItemSerializer
-
-    def _show(self, item, status_code=status.HTTP_200_OK) -> Response:
-        fresh = readable_item(self.request, str(item.public_id))
-        return Response(ActionItemSerializer(fresh, context=self.get_serializer_context()).data,
-                        status=status_code)
-
-    @extend_schema(parameters=[*filter_parameters(ActionItemFilter, ACTION_ITEM_DESCRIPTIONS),
-                               FORMAT_PARAMETER],
-                   responses=csv_responses(ActionItemSerializer(many=True)),
-                   description="The newest first.")
-    def list(self, request):
-        reader = access.reader(request)
-        filterset = selectors.action_item_filterset(**reader.scope,
-                                                    filters=request.query_params)
-        if not filterset.is_valid():
-            raise form_errors(filterset.form)
-        items = reader.narrow(filterset.qs)
-        if self.wants_csv():
-            # Overdue in each team's calendar, as ActionItem.overdue says it for one item.
-            items = items.with_overdue(filterset.teams, OVERDUE)
-        return self.list_response(items, ActionItemSerializer)
+    def csv_rows(self, rows, filterset):
+        # Overdue in each team's calendar, as ActionItem.overdue says it for one item.
+        return rows.with_overdue(filterset.teams, OVERDUE)
 
     @extend_schema(parameters=[ITEM_ID], responses=ActionItemSerializer)
     def retrieve(self, request, public_id=None):
-        item = self.get_object()
-        return Response(ActionItemSerializer(item, context=self.get_serializer_context()).data)
+        return self.output(self.get_object())
 
     @extend_schema(request=ActionItemInputSerializer, responses={201: ActionItemSerializer},
                    description="Add an action to a learning (`learning` is needed); "
@@ -333,7 +295,7 @@ class ActionItemViewSet(CsvExportMixin, ApiViewSet):
         access.require_write(request, learning.team)
         _owner(data, learning.team)
         item = services.action_item_create(user=request.user, learning=learning, **data)
-        return self._show(item, status.HTTP_201_CREATED)
+        return self.show(item, status.HTTP_201_CREATED)
 
     def _change(self, request, *, partial: bool) -> Response:
         item = self.get_object()
@@ -353,7 +315,7 @@ class ActionItemViewSet(CsvExportMixin, ApiViewSet):
                 services.action_item_complete(user=request.user, item=item)
             elif done is False:
                 services.action_item_reopen(user=request.user, item=item)
-        return self._show(item)
+        return self.show(item)
 
     @extend_schema(parameters=[ITEM_ID], request=ActionItemInputSerializer,
                    responses=ActionItemSerializer,
@@ -377,7 +339,7 @@ class ActionItemViewSet(CsvExportMixin, ApiViewSet):
         item = self.get_object()
         access.require_write(request, item.learning.team)
         services.action_item_archive(user=request.user, item=item)
-        return self._show(item)
+        return self.show(item)
 
     @extend_schema(parameters=[ITEM_ID], request=None, responses=ActionItemSerializer)
     @action(detail=True, methods=["post"])
@@ -385,4 +347,4 @@ class ActionItemViewSet(CsvExportMixin, ApiViewSet):
         item = self.get_object()
         access.require_write(request, item.learning.team)
         services.action_item_restore(user=request.user, item=item)
-        return self._show(item)
+        return self.show(item)

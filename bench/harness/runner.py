@@ -1,12 +1,18 @@
-"""What the harness's commands (bench/run.py, bench/api.py) share: naming databases, the
-per-database worker process, and the lines every report starts and ends with."""
+"""What the harness's commands (bench/run.py, bench/api.py) share: their common options,
+naming databases, the per-database worker process, and the lines every report starts and
+ends with."""
 
+import argparse
 import json
 import os
 import platform
+import shlex
 import subprocess
 import sys
+import time
 from pathlib import Path
+
+from . import serve
 
 HERE = Path(__file__).resolve().parent
 
@@ -17,6 +23,54 @@ def database_url(name: str) -> str:
 
 def short(name: str) -> str:
     return name.rsplit("/", 1)[-1]
+
+
+def add_run_options(parser: argparse.ArgumentParser, *, databases: dict, rounds_help: str | None,
+                    repeat_help: str, timeout_help: str) -> None:
+    """--databases (its `required` or `default` and help in `databases`), --rounds, --repeat
+    and --timeout, each command saying what they mean for it."""
+    parser.add_argument("--databases", **databases)
+    parser.add_argument("--rounds", type=int, default=5, help=rounds_help)
+    parser.add_argument("--repeat", type=int, default=3, help=repeat_help)
+    parser.add_argument("--timeout", type=float, default=120, help=timeout_help)
+
+
+def add_serve_options(parser: argparse.ArgumentParser) -> None:
+    """How the app and the floor are served and driven: gunicorn's --workers, and
+    --connections for --seconds, --serve-rounds times."""
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--serve-rounds", type=int, default=2)
+
+
+def database_urls(args: argparse.Namespace) -> list[str]:
+    """--databases, comma-separated, as URLs."""
+    return [database_url(n) for n in args.databases.split(",") if n]
+
+
+def prepare(first_database: str) -> tuple[str, str]:
+    """Before anything runs: a new secret key for the served app and the load average, then
+    the static files collected (with the first database's settings). Returns both."""
+    secret = serve.new_secret()
+    before = loadavg()
+    print(f"collecting static files into {serve.STATIC_ROOT}", file=sys.stderr, flush=True)
+    serve.collectstatic(serve.production_env(first_database, secret))
+    return secret, before
+
+
+def report_heading(before: str, postgres: str | None = None) -> None:
+    """The report's first lines: when, the machine (when the PostgreSQL version is known by
+    then), the load average before, the command."""
+    print(f"## Run of {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}\n")
+    if postgres is not None:
+        print(machine_line(postgres))
+    print(f"- load average before: {before}")
+    print(f"- command: `{shlex.join([Path(sys.executable).name, *sys.argv])}`")
+
+
+def report_ending() -> None:
+    print(f"\n- load average after: {loadavg()}")
 
 
 class Worker:

@@ -2,20 +2,18 @@
 page shows it and in the same order, streamed; lists joined with `|`; formula-leading cells
 escaped; another team's learnings and items never in it; a fixed number of queries."""
 
-import csv
-import io
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
 from django.db import connection
-from django.http import StreamingHttpResponse
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.models import Role
 from learnings.models import ActionItem, Learning
 from tests.api.conftest import token_client
+from tests.api.csv_round_trip import read_csv, round_trip
 from tests.conftest import built_once
 from tests.factories import IncidentFactory, MembershipFactory, TeamFactory, UserFactory, cause
 
@@ -108,47 +106,6 @@ def data(django_db_setup, django_db_blocker):
 def client(data, db):
     with time_machine.travel(NOW, tick=False):
         yield data["client"]
-
-
-def read_csv(response) -> list[list[str]]:
-    assert response.status_code == 200
-    assert isinstance(response, StreamingHttpResponse)
-    assert response["Content-Type"] == "text/csv; charset=utf-8"
-    text = b"".join(response.streaming_content).decode()
-    return list(csv.reader(io.StringIO(text, newline="")))
-
-
-def json_pages(client, url: str, params: dict) -> list[dict]:
-    rows, query = [], {**params, "page_size": 20}
-    while url:
-        response = client.get(url, query)
-        assert response.status_code == 200, response.json()
-        body = response.json()
-        rows += body["results"]
-        url, query = body["next"], None
-    return rows
-
-
-def as_cell(value) -> str:
-    """What the CSV must hold for a JSON value (the rules of api/csv.py, written again)."""
-    if value is None:
-        text = ""
-    elif isinstance(value, bool):
-        text = "true" if value else "false"
-    elif isinstance(value, list):
-        text = "|".join(value)
-    else:
-        text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
-def round_trip(client, url: str, params: dict) -> list[dict]:
-    rows = json_pages(client, url, params)
-    table = read_csv(client.get(url, {**params, "format": "csv"}))
-    assert len(table) - 1 == len(rows) > 0
-    assert table[0] == list(rows[0])  # the JSON field names, in order
-    assert table[1:] == [[as_cell(value) for value in row.values()] for row in rows]
-    return rows
 
 
 @pytest.mark.parametrize("params", [
