@@ -55,8 +55,10 @@ def reader(request) -> Reader:
     if found is None:
         token = request.auth
         team = getattr(token, "team", None)
-        cut_off = team is not None and not Membership.objects.filter(
-            user=request.user, team=team).exists()
+        # A token's team membership is checked when the token is read (token_for_key sets
+        # in_team); asked here only of a token that was not read so.
+        cut_off = team is not None and not getattr(token, "in_team", False) and not (
+            Membership.objects.filter(user=request.user, team=team).exists())
         found = Reader(user=request.user, team=team,
                        read_only=bool(getattr(token, "read_only", False)), cut_off=cut_off)
         request._api_reader = found

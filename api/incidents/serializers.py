@@ -4,6 +4,7 @@ write) is the services', raised as their ValidationError and answered as a 400 b
 
 import datetime
 import re
+from functools import cached_property
 
 from django.db.models import Q
 from django.utils import timezone
@@ -159,7 +160,16 @@ class IncidentSerializer(serializers.Serializer):
     def to_representation(self, incident: Incident | dict) -> dict:
         # A page of the list gives rows (selectors.incident_list_rows); the detail a model.
         row = incident if isinstance(incident, dict) else incident_row(incident)
-        return incident_json(row, datetimes(), site(self.context.get("request")))
+        return incident_json(row, self._when, self._site)
+
+    # Worked out once per serializer, not per row: a page's rows share one serializer.
+    @cached_property
+    def _when(self):
+        return datetimes()
+
+    @cached_property
+    def _site(self) -> str:
+        return site(self.context.get("request"))
 
     def get_archived(self, incident: Incident) -> bool:
         return incident.archived_at is not None

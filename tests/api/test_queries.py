@@ -4,6 +4,7 @@ causes, factors and sources they show."""
 import pytest
 from django.db import connection
 
+from accounts.services import token_create
 from incidents.models import Factor
 from tests.factories import IncidentFactory, IncidentSourceFactory, cause
 
@@ -58,3 +59,18 @@ def test_the_detail_reads_a_fixed_number_of_queries(api, member, team,
     client = api(member)
     with django_assert_num_queries(DETAIL_QUERIES):
         assert client.get(f"{LIST}{incident.public_id}/").status_code == 200
+
+
+@pytest.mark.parametrize(("limited", "more"), [
+    (False, 1),  # the token, with its owner
+    (True, 2),  # and whether the owner is still in the token's team, asked once
+])
+def test_a_token_costs_a_fixed_number_of_queries(client, member, team, django_assert_num_queries,
+                                                 limited, more):
+    described(team, 3)
+    _, key = token_create(user=member, name="Queries", team=team if limited else None)
+    auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
+    assert client.get(LIST, **auth).status_code == 200  # records the use (once a minute)
+    with django_assert_num_queries(LIST_QUERIES + more):
+        response = client.get(LIST, **auth)
+    assert len(response.json()["results"]) == 3
