@@ -16,12 +16,22 @@ def test_healthz_answers_ok_when_the_database_answers(client, db):
 
 
 def test_cache_round_trips_through_redis(redis_url, settings):
-    assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    assert settings.CACHES["default"]["BACKEND"] == "common.cache.RedisCache"
     key = f"misfire-test-{uuid.uuid4()}"
     cache.set(key, {"answer": 42}, timeout=30)
     assert cache.get(key) == {"answer": 42}
-    cache.delete(key)
-    assert cache.get(key) is None
+    assert cache.add(key + "-n", 1, timeout=30) is True
+    assert cache.incr(key + "-n") == 2
+    cache.delete_many([key, key + "-n"])
+    assert cache.get_many([key, key + "-n"]) == {}
+
+
+def test_the_cache_makes_one_redis_client_per_pool_not_one_per_command(redis_url):
+    client = cache._cache
+    first = client.get_client(write=True)
+    cache.set(f"misfire-test-{uuid.uuid4()}", 1, timeout=5)
+    assert client.get_client(write=False) is first
+    assert client.get_client("any-key", write=True) is first
 
 
 def test_celery_uses_redis_as_broker_and_does_not_run_tasks_eagerly(redis_url):
