@@ -20,7 +20,7 @@ from common.pages import (
     section_response,
 )
 
-from . import selectors, services
+from . import list_rows, selectors, services
 from .forms import IncidentEditForm, IncidentLogForm, SourceForm, TimelineEventForm
 from .history import incident_history
 from .models import Incident, TimelineEvent, platform_from_url
@@ -35,10 +35,12 @@ def _list_page(request: HttpRequest, *, library: bool, template: str,
     # The filterset the selectors filter with: its form and chips show what the list applies.
     filterset = selectors.incident_filterset(user=request.user, filters=request.GET,
                                              library=library)
+    # Rows read as values, with what each shows made ready in Python (list_rows).
     return list_page(request, filterset, template=template,
                      results_template="incidents/partials/incident_results.html",
                      results_id="incident-results", more_filters=MORE_FILTERS, extra=extra,
-                     keyset=True, count_of=filterset.matches)
+                     keyset=True, count_of=filterset.matches,
+                     read=list_rows.row_values, rows=list_rows.list_rows)
 
 
 @login_required
