@@ -9,7 +9,10 @@ a dict whose entries the template reads at the first try (the engine looks up an
 The HTML is the same (tests/incidents/test_views.py compares it with the models' own values).
 """
 
+from functools import lru_cache
+
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 
 from .models import Incident, Organization
 
@@ -49,6 +52,12 @@ def row_values(incidents):
     return incidents.values(*FIELDS, *order)
 
 
+@lru_cache(maxsize=4096)
+def _day_text(day, language: str) -> str:
+    # {{ day|date:"j M Y" }} in `language` (its month names): the same for every row of a day.
+    return date_format(day, "j M Y")
+
+
 def _shown(label):
     # A label as {{ }} shows it (a lazy label in the language active now).
     return label if label is None or isinstance(label, str) else str(label)
@@ -58,6 +67,7 @@ def list_rows(values: list[dict]) -> list[ListRow]:
     """A page of row_values as rows: each incident's values with what the template shows
     of them, by the names incident_results.html reads."""
     rows = []
+    language = get_language()
     for value in values:
         occurred_on = value["occurred_on"]
         rows.append(ListRow(
@@ -65,7 +75,7 @@ def list_rows(values: list[dict]) -> list[ListRow]:
             pk=value["id"],
             url=Incident.url_of(value["public_id"]),
             occurred_iso=occurred_on.isoformat(),
-            occurred_text=date_format(occurred_on, "j M Y"),
+            occurred_text=_day_text(occurred_on, language),
             team_name=value["team__name"],
             organization_url=Organization.url_of(value["organization__slug"]),
             organization_name=value["organization__name"],
