@@ -1,20 +1,23 @@
 """The incident list page's rows (the incidents and library pages): what each row shows, read
-as values and made ready for the template once, in Python.
+as values and written out once, in Python.
 
 A row read as a model costs four models (the incident, its team, organisation and primary
 cause) and every column of each; its template then called a method per cell (the page's
-address, the organisation's, three get_*_display, a date format), each lookup trying an
-item, then an attribute, then a call. Here the list reads only what a row shows, and a row is
-a dict whose entries the template reads at the first try (the engine looks up an item first).
-The HTML is the same (tests/incidents/test_views.py compares it with the models' own values).
+address, the organisation's, three get_*_display, a date filter), and the engine spent some
+microseconds on each of a row's twenty values and conditions. Here the list reads only what
+a row shows, and each row's HTML is written by row_html, escaped as the template engine
+escapes, for incident_results.html to show as it is. tests/incidents/test_list_rows.py
+renders rows both ways (this and the template the row was) and compares them.
 """
 
 from functools import lru_cache
 
 from django.utils.formats import date_format
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
-from .models import Incident, Organization
+from .models import Incident, Organization, Visibility
 
 # What a row shows, by the names of a values() read (the order keys are added).
 FIELDS = (
@@ -33,7 +36,8 @@ PLATFORMS, SEVERITIES, STATUSES = _labels("platform"), _labels("severity"), _lab
 
 
 class ListRow(dict):
-    """One row: its entries are also attributes (row.title, row.pk), as a model's are."""
+    """One row: its values are also attributes (row.title, row.pk), as a model's are, and
+    `html` is the row as the page shows it."""
 
     __slots__ = ()
 
@@ -58,30 +62,55 @@ def _day_text(day, language: str) -> str:
     return date_format(day, "j M Y")
 
 
-def _shown(label):
-    # A label as {{ }} shows it (a lazy label in the language active now).
-    return label if label is None or isinstance(label, str) else str(label)
+def _shown(value) -> str:
+    """{{ value }}: escaped unless safe (a lazy label in the language active now)."""
+    return conditional_escape(value)
 
 
-def list_rows(values: list[dict]) -> list[ListRow]:
-    """A page of row_values as rows: each incident's values with what the template shows
-    of them, by the names incident_results.html reads."""
-    rows = []
+def _display(labels: dict, value) -> str:
+    # get_FOO_display: the choice's label, or the value itself when it is not a choice.
+    return _shown(labels.get(value, value))
+
+
+def row_html(row: dict, *, library: bool, own_team_ids, language: str) -> SafeString:
+    """One row of incident_results.html's table, with the white space around it that its
+    loop gives each row: what the template wrote for `row` (a row_values dict)."""
+    team = _shown(row["team__name"])
+    archived = bool(row["archived_at"])
+    tags = ""
+    if row["origin"] == "own":
+        whose = "own" if row["team_id"] in own_team_ids else f"{team}'s own"
+        tags = f' <span class="tag own">{whose}</span>'
+    if archived:
+        tags += ' <span class="tag">archived</span>'
+    shared = ""
+    if not library:
+        shared = ("<td>Library</td>" if row["visibility"] == Visibility.LIBRARY
+                  else f'<td><span title="Visible to {team} only">Team only</span></td>')
+    occurred_on = row["occurred_on"]
+    row_class = ' class="archived"' if archived else ""
+    return mark_safe(  # noqa: S308 - every value escaped as the template engine does
+        f"\n      <tr{row_class}>\n"
+        f'        <td><time datetime="{_shown(occurred_on.isoformat())}">'
+        f'{_shown(_day_text(occurred_on, language))}</time></td>\n'
+        f'        <td><a href="{_shown(Incident.url_of(row["public_id"]))}">'
+        f'{_shown(row["title"])}</a>{tags}</td>\n'
+        f'        <td><a href="{_shown(Organization.url_of(row["organization__slug"]))}">'
+        f'{_shown(row["organization__name"])}</a></td>\n'
+        f'        <td>{_display(PLATFORMS, row["platform"])}</td>\n'
+        f'        <td>{_shown(row["primary_cause__name"])}</td>\n'
+        f'        <td><span class="sev sev-{_shown(row["severity"])}">'
+        f'{_display(SEVERITIES, row["severity"])}</span></td>\n'
+        f'        <td>{_display(STATUSES, row["status"])}</td>\n'
+        f'        {shared}\n'
+        f'      </tr>\n    ')
+
+
+def list_rows(values: list[dict], *, library: bool, own_team_ids) -> list[ListRow]:
+    """A page of row_values as rows, each with its `html` (row_html) for a reader whose
+    teams are `own_team_ids` (an incident of theirs is "own", another team's "X's own")
+    on the library page (no Shared column) or the incidents page."""
     language = get_language()
-    for value in values:
-        occurred_on = value["occurred_on"]
-        rows.append(ListRow(
-            value,
-            pk=value["id"],
-            url=Incident.url_of(value["public_id"]),
-            occurred_iso=occurred_on.isoformat(),
-            occurred_text=_day_text(occurred_on, language),
-            team_name=value["team__name"],
-            organization_url=Organization.url_of(value["organization__slug"]),
-            organization_name=value["organization__name"],
-            platform_text=_shown(PLATFORMS.get(value["platform"], value["platform"])),
-            primary_cause_name=value["primary_cause__name"],
-            severity_text=_shown(SEVERITIES.get(value["severity"], value["severity"])),
-            status_text=_shown(STATUSES.get(value["status"], value["status"])),
-        ))
-    return rows
+    return [ListRow(value, pk=value["id"], html=row_html(
+        value, library=library, own_team_ids=own_team_ids, language=language))
+        for value in values]
