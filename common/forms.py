@@ -147,33 +147,42 @@ def _choices_key(choices) -> tuple:
     return tuple(key)
 
 
-class FixedChoicesSelect(forms.Select):
-    """A select of fixed choices (not a model's rows) whose HTML is made once per process
-    for each name, value, attributes and choices, and then reused: a list page's filter form
-    shows the same few selects on every request, and making each option (Django builds a
-    dict of attributes for every one) was most of the form's time.
+class RememberedSelect(forms.Select):
+    """A select whose HTML is made once per process for each name, value, attributes and
+    choices, and then reused: a list page's filter form shows the same few selects on every
+    request, and making each option (Django builds a dict of attributes for every one) was
+    most of the form's time.
 
     The key holds everything the HTML depends on, the active language too (a lazy label),
-    so a hit is exactly what rendering would give; choices read from the database
-    (ModelChoiceIterator) or that cannot be a key are rendered every time. The remembered
-    HTML is bounded: past RENDERED_LIMIT entries (values typed by hand) it starts again."""
+    so a hit is exactly what rendering would give. Choices read from the database
+    (a ModelChoiceField's) are read on every render, once, as rendering would read them,
+    and are part of the key: a row added, renamed or removed shows at once. Choices that
+    cannot be a key are rendered every time. The remembered HTML is bounded: past
+    RENDERED_LIMIT entries (values typed by hand) it starts again."""
 
     RENDERED_LIMIT = 1000
     _rendered: dict = {}
 
     def render(self, name, value, attrs=None, renderer=None):
-        if isinstance(self.choices, ModelChoiceIterator):
-            return super().render(name, value, attrs, renderer)
+        declared = self.choices
+        # iter(): list() of the iterator itself would count the rows first (a second query).
+        choices = (list(iter(declared)) if isinstance(declared, ModelChoiceIterator)
+                   else declared)
         try:
             key = (type(self), name, tuple(self.format_value(value)),
                    tuple(sorted(self.attrs.items())), tuple(sorted((attrs or {}).items())),
-                   _choices_key(self.choices), renderer, get_language())
+                   _choices_key(choices), renderer, get_language())
             html = self._rendered.get(key)
         except TypeError:  # unhashable attributes or choices
-            return super().render(name, value, attrs, renderer)
+            key, html = None, None
         if html is None:
-            html = super().render(name, value, attrs, renderer)
-            if len(self._rendered) >= self.RENDERED_LIMIT:
-                self._rendered.clear()
-            self._rendered[key] = html
+            self.choices = choices  # the rows just read, not a second query
+            try:
+                html = super().render(name, value, attrs, renderer)
+            finally:
+                self.choices = declared
+            if key is not None:
+                if len(self._rendered) >= self.RENDERED_LIMIT:
+                    self._rendered.clear()
+                self._rendered[key] = html
         return html

@@ -7,7 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from accounts.tenancy import reader_team_ids
 from common.filters import ArchivableListFilter, DateRangeFilterForm, PeriodFilter, from_to
-from common.forms import FixedChoicesSelect
+from common.forms import RememberedSelect
 from common.text import search_text
 
 from .forms import OrganizationPicker
@@ -53,6 +53,7 @@ class CauseFilter(django_filters.ModelChoiceFilter):
         kwargs.setdefault("to_field_name", "slug")
         kwargs.setdefault("empty_label", "Any cause")
         kwargs.setdefault("label", "Cause")
+        kwargs.setdefault("widget", RememberedSelect)
         super().__init__(*args, **kwargs)
 
 
@@ -91,30 +92,30 @@ class IncidentFilter(ArchivableListFilter):
 
     q = django_filters.CharFilter(method="filter_q", label="Search")
     origin = django_filters.ChoiceFilter(choices=Origin.choices, empty_label="Own and external",
-                                         widget=FixedChoicesSelect)
+                                         widget=RememberedSelect)
     visibility = django_filters.ChoiceFilter(choices=Visibility.choices,
                                              empty_label="Any visibility",
-                                             method="filter_visibility", widget=FixedChoicesSelect)
+                                             method="filter_visibility", widget=RememberedSelect)
     platform = django_filters.ChoiceFilter(choices=Platform.choices, empty_label="Any platform",
-                                           widget=FixedChoicesSelect)
+                                           widget=RememberedSelect)
     cause = CauseFilter(method="filter_cause")
     primary_cause = django_filters.ModelChoiceFilter(
         queryset=RootCause.objects.all(), to_field_name="slug", empty_label="Any primary cause",
     )
     severity = django_filters.ChoiceFilter(choices=Severity.choices, empty_label="Any severity",
-                                           widget=FixedChoicesSelect)
+                                           widget=RememberedSelect)
     status = django_filters.ChoiceFilter(choices=Status.choices, empty_label="Any status",
-                                         widget=FixedChoicesSelect)
+                                         widget=RememberedSelect)
     organization = OrganizationFilter(
         queryset=Organization.objects.none(), label="Organisation",
         widget=OrganizationPicker(options_id="organization-filter-options", value="slug",
                                   attrs={"placeholder": "Any organisation"}),
     )
-    period = PeriodFilter(lookup="occurred_on", label="Period", widget=FixedChoicesSelect)
+    period = PeriodFilter(lookup="occurred_on", label="Period", widget=RememberedSelect)
     occurred_after, occurred_before = from_to("occurred_on")
     sort = django_filters.ChoiceFilter(
         method="applied_last", empty_label="Best match, then newest", label="Sort by",
-        widget=FixedChoicesSelect,
+        widget=RememberedSelect,
         choices=[
             ("-occurred_on", "Newest first"), ("occurred_on", "Oldest first"),
             ("-severity", "Most severe first"), ("severity", "Least severe first"),

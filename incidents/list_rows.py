@@ -10,6 +10,7 @@ escapes, for incident_results.html to show as it is. tests/incidents/test_list_r
 renders rows both ways (this and the template the row was) and compares them.
 """
 
+import html
 from functools import lru_cache
 
 from django.utils.formats import date_format
@@ -63,7 +64,11 @@ def _day_text(day, language: str) -> str:
 
 
 def _shown(value) -> str:
-    """{{ value }}: escaped unless safe (a lazy label in the language active now)."""
+    """{{ value }}: escaped unless safe (a lazy label in the language active now). Text read
+    from the database is a plain str: escaped as django.utils.html.escape does, without its
+    checks for lazy and safe text."""
+    if type(value) is str:
+        return html.escape(value)
     return conditional_escape(value)
 
 
