@@ -9,12 +9,15 @@ ways and compares), and leaves every other template, and any project override of
 the engine.
 """
 
+from django import forms
+from django.forms.models import ModelChoiceIterator
 from django.forms.renderers import TemplatesSetting
 from django.template.loader import get_template
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import template_localtime
+from django.utils.translation import get_language
 
 WIDGETS = "django/forms/widgets/"
 # Templates that are `{% include "django/forms/widgets/input.html" %}` and nothing else.
@@ -131,3 +134,55 @@ class FormRenderer(TemplatesSetting):
 def _is_djangos(template_name: str) -> bool:
     origin = get_template(template_name).origin.name.replace("\\", "/")
     return "/django/forms/templates/" in origin
+
+
+def _choices_key(choices) -> tuple:
+    """The choices as a key: each value and label with its type (a safe label renders
+    unescaped, yet equals its plain text), groups as nested keys."""
+    key = []
+    for value, label in choices:
+        if isinstance(label, list | tuple):
+            label = _choices_key(label)
+        key.append((type(value), value, type(label), label))
+    return tuple(key)
+
+
+class RememberedSelect(forms.Select):
+    """A select whose HTML is made once per process for each name, value, attributes and
+    choices, and then reused: a list page's filter form shows the same few selects on every
+    request, and making each option (Django builds a dict of attributes for every one) was
+    most of the form's time.
+
+    The key holds everything the HTML depends on, the active language too (a lazy label),
+    so a hit is exactly what rendering would give. Choices read from the database
+    (a ModelChoiceField's) are read on every render, once, as rendering would read them,
+    and are part of the key: a row added, renamed or removed shows at once. Choices that
+    cannot be a key are rendered every time. The remembered HTML is bounded: past
+    RENDERED_LIMIT entries (values typed by hand) it starts again."""
+
+    RENDERED_LIMIT = 1000
+    _rendered: dict = {}
+
+    def render(self, name, value, attrs=None, renderer=None):
+        declared = self.choices
+        # iter(): list() of the iterator itself would count the rows first (a second query).
+        choices = (list(iter(declared)) if isinstance(declared, ModelChoiceIterator)
+                   else declared)
+        try:
+            key = (type(self), name, tuple(self.format_value(value)),
+                   tuple(sorted(self.attrs.items())), tuple(sorted((attrs or {}).items())),
+                   _choices_key(choices), renderer, get_language())
+            html = self._rendered.get(key)
+        except TypeError:  # unhashable attributes or choices
+            key, html = None, None
+        if html is None:
+            self.choices = choices  # the rows just read, not a second query
+            try:
+                html = super().render(name, value, attrs, renderer)
+            finally:
+                self.choices = declared
+            if key is not None:
+                if len(self._rendered) >= self.RENDERED_LIMIT:
+                    self._rendered.clear()
+                self._rendered[key] = html
+        return html

@@ -264,17 +264,21 @@ def keyset_page(request: HttpRequest, queryset, per_page: int = PAGE_SIZE, *,
 
 
 def list_page(request: HttpRequest, filterset, *, template: str, results_template: str,
-              results_id: str, more_filters: Iterable[str] = (), rows=None,
+              results_id: str, more_filters: Iterable[str] = (), rows=None, read=None,
               extra: dict | None = None, keyset: bool = False, count_of=None) -> HttpResponse:
     """A filtered list: the whole page, or only its results when htmx asks for `results_id`
-    (the filter form updates the list as one types). `rows(page)` may add to the page's rows
-    what the list shows of each, in a fixed number of queries. With keyset=True the list is
-    read by keyset pages (keyset_page, counting `count_of` if given): for lists that grow
-    with the installation."""
-    page = (keyset_page(request, filterset.qs, count_of=count_of) if keyset
-            else paginate(request, filterset.qs))
+    (the filter form updates the list as one types). `read(queryset)` may say how the list
+    reads the filterset's queryset (e.g. values() of what a row shows); `rows(page)` may add
+    to the page's rows what the list shows of each, in a fixed number of queries, or return
+    the rows to show instead. With keyset=True the list is read by keyset pages (keyset_page,
+    counting `count_of` if given): for lists that grow with the installation."""
+    queryset = filterset.qs if read is None else read(filterset.qs)
+    page = (keyset_page(request, queryset, count_of=count_of) if keyset
+            else paginate(request, queryset))
     if rows is not None:
-        rows(page.object_list)
+        shown = rows(page.object_list)
+        if shown is not None:
+            page.object_list = shown
     context = {
         "filter": filterset, "page": page, "filtered": is_filtered(request),
         "chips": active_filter_chips(filterset, request),

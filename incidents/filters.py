@@ -7,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 
 from accounts.tenancy import reader_team_ids
 from common.filters import ArchivableListFilter, DateRangeFilterForm, PeriodFilter, from_to
+from common.forms import RememberedSelect
 from common.text import search_text
 
 from .forms import OrganizationPicker
@@ -52,6 +53,7 @@ class CauseFilter(django_filters.ModelChoiceFilter):
         kwargs.setdefault("to_field_name", "slug")
         kwargs.setdefault("empty_label", "Any cause")
         kwargs.setdefault("label", "Cause")
+        kwargs.setdefault("widget", RememberedSelect)
         super().__init__(*args, **kwargs)
 
 
@@ -89,26 +91,31 @@ class IncidentFilter(ArchivableListFilter):
     """Filters by the same names the API and CSV use."""
 
     q = django_filters.CharFilter(method="filter_q", label="Search")
-    origin = django_filters.ChoiceFilter(choices=Origin.choices, empty_label="Own and external")
+    origin = django_filters.ChoiceFilter(choices=Origin.choices, empty_label="Own and external",
+                                         widget=RememberedSelect)
     visibility = django_filters.ChoiceFilter(choices=Visibility.choices,
                                              empty_label="Any visibility",
-                                             method="filter_visibility")
-    platform = django_filters.ChoiceFilter(choices=Platform.choices, empty_label="Any platform")
+                                             method="filter_visibility", widget=RememberedSelect)
+    platform = django_filters.ChoiceFilter(choices=Platform.choices, empty_label="Any platform",
+                                           widget=RememberedSelect)
     cause = CauseFilter(method="filter_cause")
     primary_cause = django_filters.ModelChoiceFilter(
         queryset=RootCause.objects.all(), to_field_name="slug", empty_label="Any primary cause",
     )
-    severity = django_filters.ChoiceFilter(choices=Severity.choices, empty_label="Any severity")
-    status = django_filters.ChoiceFilter(choices=Status.choices, empty_label="Any status")
+    severity = django_filters.ChoiceFilter(choices=Severity.choices, empty_label="Any severity",
+                                           widget=RememberedSelect)
+    status = django_filters.ChoiceFilter(choices=Status.choices, empty_label="Any status",
+                                         widget=RememberedSelect)
     organization = OrganizationFilter(
         queryset=Organization.objects.none(), label="Organisation",
         widget=OrganizationPicker(options_id="organization-filter-options", value="slug",
                                   attrs={"placeholder": "Any organisation"}),
     )
-    period = PeriodFilter(lookup="occurred_on", label="Period")
+    period = PeriodFilter(lookup="occurred_on", label="Period", widget=RememberedSelect)
     occurred_after, occurred_before = from_to("occurred_on")
     sort = django_filters.ChoiceFilter(
         method="applied_last", empty_label="Best match, then newest", label="Sort by",
+        widget=RememberedSelect,
         choices=[
             ("-occurred_on", "Newest first"), ("occurred_on", "Oldest first"),
             ("-severity", "Most severe first"), ("severity", "Least severe first"),

@@ -165,7 +165,12 @@ class Organization(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return object_url("incidents:organization-detail", "slug", self.slug)
+        return self.url_of(self.slug)
+
+    @staticmethod
+    def url_of(slug: str) -> str:
+        """The page of the organisation with this slug (a list read as values has no models)."""
+        return object_url("incidents:organization-detail", "slug", slug)
 
     def clean(self) -> None:
         self.name = fold_spaces(self.name)

@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.current import current_membership
+from accounts.current import current_membership, memberships_of
 from accounts.tenancy import can_write, require_writer, writable_teams
 from common.pages import (
     apply_errors,
@@ -20,7 +20,7 @@ from common.pages import (
     section_response,
 )
 
-from . import selectors, services
+from . import list_rows, selectors, services
 from .forms import IncidentEditForm, IncidentLogForm, SourceForm, TimelineEventForm
 from .history import incident_history
 from .models import Incident, TimelineEvent, platform_from_url
@@ -35,10 +35,14 @@ def _list_page(request: HttpRequest, *, library: bool, template: str,
     # The filterset the selectors filter with: its form and chips show what the list applies.
     filterset = selectors.incident_filterset(user=request.user, filters=request.GET,
                                              library=library)
+    # Rows read as values of what each shows, and written out in Python (list_rows).
+    own_team_ids = {membership.team_id for membership in memberships_of(request)}
     return list_page(request, filterset, template=template,
                      results_template="incidents/partials/incident_results.html",
                      results_id="incident-results", more_filters=MORE_FILTERS, extra=extra,
-                     keyset=True, count_of=filterset.matches)
+                     keyset=True, count_of=filterset.matches, read=list_rows.row_values,
+                     rows=lambda values: list_rows.list_rows(
+                         values, library=library, own_team_ids=own_team_ids))
 
 
 @login_required

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy
 
-from common.forms import FormRenderer
+from common.forms import FormRenderer, RememberedSelect
 
 
 class EngineRenderer(TemplatesSetting):
@@ -74,6 +74,59 @@ def test_an_overridden_widget_template_is_left_to_the_engine(tmp_path, settings)
     assert html == '<select name="f">\n  <option>A!</option>\n</select>'
     # An input includes none of the overridden files: still written out in Python.
     assert text == '<input type="text" name="t" value="v">'
+
+
+@pytest.mark.parametrize("value", ["", "a&b", 3, "3", "g2", None, "missing"])
+@pytest.mark.parametrize("renderer", [FormRenderer(), EngineRenderer()],
+                         ids=["python", "engine"])
+def test_a_remembered_select_renders_as_a_select_every_time(value, renderer):
+    fixed = RememberedSelect(choices=CHOICES, attrs=ATTRS)
+    plain = forms.Select(choices=CHOICES, attrs=ATTRS)
+    expected = plain.render("f", value, attrs={"id": "id_f"}, renderer=renderer)
+    for _ in range(2):  # made, then remembered
+        assert fixed.render("f", value, attrs={"id": "id_f"}, renderer=renderer) == expected
+    assert fixed.render("f", value, attrs={"id": "id_f", "aria-invalid": "true"},
+                        renderer=renderer) == plain.render(
+        "f", value, attrs={"id": "id_f", "aria-invalid": "true"}, renderer=renderer)
+
+
+def test_a_remembered_select_tells_safe_labels_from_plain_text():
+    renderer = FormRenderer()
+    plain = RememberedSelect(choices=[("a", "<b>")]).render("f", "a", renderer=renderer)
+    safe = RememberedSelect(choices=[("a", mark_safe("<b>"))]).render(
+        "f", "a", renderer=renderer)
+    assert "&lt;b&gt;" in plain
+    assert "<b>" in safe
+
+
+@pytest.mark.django_db
+def test_a_remembered_select_of_a_models_rows_shows_them_as_they_are_now(
+        django_assert_num_queries):
+    from incidents.models import RootCause
+
+    field = forms.ModelChoiceField(queryset=RootCause.objects.order_by("code"),
+                                   to_field_name="slug", widget=RememberedSelect)
+    plain = forms.ModelChoiceField(queryset=RootCause.objects.order_by("code"),
+                                   to_field_name="slug")
+    expected = plain.widget.render("cause", "", renderer=FormRenderer())
+    for _ in range(2):
+        with django_assert_num_queries(1):  # its rows read once, as Select reads them
+            before = field.widget.render("cause", "", renderer=FormRenderer())
+        assert before == expected
+    RootCause.objects.create(code="zz-new", slug="zz-new", name="Brand new cause")
+    after = field.widget.render("cause", "", renderer=FormRenderer())
+    assert "Brand new cause" not in before
+    assert "Brand new cause" in after
+    assert after == plain.widget.render("cause", "", renderer=FormRenderer())
+
+
+def test_remembered_selects_are_bounded(monkeypatch):
+    monkeypatch.setattr(RememberedSelect, "_rendered", {})
+    monkeypatch.setattr(RememberedSelect, "RENDERED_LIMIT", 3)
+    widget = RememberedSelect(choices=[("a", "A")])
+    for value in ("typed 1", "typed 2", "typed 3", "typed 4", "typed 5"):
+        widget.render("f", value, renderer=FormRenderer())
+        assert len(RememberedSelect._rendered) <= 3
 
 
 # Made anew for every page: the CSRF token (masked afresh) and a new form's idempotency key.
