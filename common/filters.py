@@ -7,9 +7,9 @@ from typing import NamedTuple
 
 import django_filters
 from django import forms
-from django_filters.filters import QuerySetRequestMixin
 from django.http import HttpRequest
 from django.utils.formats import date_format
+from django_filters.filters import QuerySetRequestMixin
 
 from .dates import PERIOD_CHOICES, period_range, today_in
 
