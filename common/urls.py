@@ -9,6 +9,7 @@ else goes to reverse(), which checks and raises as usual.
 """
 
 import re
+from collections.abc import Callable
 from functools import cache
 from uuid import UUID
 
@@ -43,3 +44,13 @@ def object_url(name: str, argument: str, value: UUID | str) -> str:
     if around is None:
         return reverse(name, kwargs={argument: value})
     return f"{around[0]}{value}{around[1]}"
+
+
+def object_url_of(name: str, argument: str) -> Callable[[UUID | str], str]:
+    """object_url(name, argument, value) for many UUID values of one route (a page of rows):
+    the address around the value is worked out once, each value then only put in place."""
+    around = _around(name, argument, STAND_INS[0], get_script_prefix())
+    if around is None:
+        return lambda value: object_url(name, argument, value)
+    before, after = around
+    return lambda value: f"{before}{value}{after}"

@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from accounts.models import Team
 from common.text import LONG_TEXT_MAX
+from common.urls import object_url_of
 from incidents.models import (
     Actor,
     Context,
@@ -160,7 +161,7 @@ class IncidentSerializer(serializers.Serializer):
     def to_representation(self, incident: Incident | dict) -> dict:
         # A page of the list gives rows (selectors.incident_list_rows); the detail a model.
         row = incident if isinstance(incident, dict) else incident_row(incident)
-        return incident_json(row, self._when, self._site)
+        return incident_json(row, self._when, self._links)
 
     # Worked out once per serializer, not per row: a page's rows share one serializer.
     @cached_property
@@ -168,8 +169,8 @@ class IncidentSerializer(serializers.Serializer):
         return datetimes()
 
     @cached_property
-    def _site(self) -> str:
-        return site(self.context.get("request"))
+    def _links(self):
+        return incident_links(site(self.context.get("request")))
 
     def get_archived(self, incident: Incident) -> bool:
         return incident.archived_at is not None
@@ -204,13 +205,22 @@ def site(request) -> str:
     return request.build_absolute_uri("/")[:-1] if request is not None else ""
 
 
-def incident_json(row: dict, when, site: str) -> dict:
+def incident_links(site: str):
+    """A function from an incident's id (as text) to its `url` and `history_url`, each after
+    `site`: the addresses around the id worked out once for a page of rows."""
+    detail = object_url_of("incidents:incident-detail", "public_id")
+    history = object_url_of("incidents:incident-history", "public_id")
+    return lambda public_id: (site + detail(public_id), site + history(public_id))
+
+
+def incident_json(row: dict, when, links) -> dict:
     """An incident as IncidentSerializer shows it, from a row of incident_list_rows (with
-    incident_row_relations), its times written by `when` and its links after `site`."""
-    public_id = row["public_id"]
-    path, history = Incident.url_of(public_id), Incident.history_url_of(public_id)
+    incident_row_relations), its times written by `when` and its links by `links`
+    (incident_links)."""
+    public_id = str(row["public_id"])
+    url, history_url = links(public_id)
     return {
-        "id": str(public_id), "team": row["team__slug"], "origin": row["origin"],
+        "id": public_id, "team": row["team__slug"], "origin": row["origin"],
         "visibility": row["visibility"],
         "organization": {"slug": row["organization__slug"], "name": row["organization__name"]},
         "title": row["title"], "summary": row["summary"],
@@ -235,7 +245,7 @@ def incident_json(row: dict, when, site: str) -> dict:
         "archived": row["archived_at"] is not None,
         "created_at": when(row["created_at"]),
         "updated_at": when(row["updated_at"]),
-        "url": site + path, "history_url": site + history,
+        "url": url, "history_url": history_url,
     }
 
 

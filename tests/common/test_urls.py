@@ -7,7 +7,7 @@ import pytest
 from django.template import Context
 from django.urls import NoReverseMatch, reverse, set_script_prefix
 
-from common.urls import object_url
+from common.urls import object_url, object_url_of
 
 
 @pytest.fixture
@@ -26,6 +26,18 @@ def test_same_address_as_reverse_for_uuids_and_slugs(prefix, script_prefix):
     for slug in ("acme", "acme-co_2", "stand-in-slug", "0"):
         assert object_url("incidents:organization-detail", "slug", slug) == reverse(
             "incidents:organization-detail", kwargs={"slug": slug})
+
+
+@pytest.mark.parametrize("script_prefix", ["/", "/misfire/"])
+def test_object_url_of_gives_reverses_address_for_each_id_and_its_text(prefix, script_prefix):
+    prefix(script_prefix)
+    detail, history = (object_url_of("incidents:incident-detail", "public_id"),
+                       object_url_of("incidents:incident-history", "public_id"))
+    for value in (uuid4(), uuid4(), UUID(int=0)):
+        for route, made in (("incidents:incident-detail", detail),
+                            ("incidents:incident-history", history)):
+            expected = reverse(route, kwargs={"public_id": value})
+            assert made(value) == made(str(value)) == expected
 
 
 @pytest.mark.parametrize("value", ["not a slug", "é", "", "a/b"])
