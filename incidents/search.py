@@ -29,6 +29,9 @@ from .models import (
 # large library: so the best matches are looked for among the newest matches only, read in the
 # order of the date index, as many as a list counts before it says "1,000+".
 RANKED = COUNT_CAP
+# At most this many organisations named by the search are sent as ids; more are read by the
+# query itself (incident_search).
+ORGANIZATIONS_SENT = 100
 
 
 def incident_search(
@@ -50,12 +53,16 @@ def incident_search(
         query = _query(text)
         # Resolved first (by the trigram index organization_name_trigram), so the planner
         # can OR two index scans: the GIN full-text index and the organisation index.
-        org_ids = list(
-            _visible_organizations(user=user, team=team).filter(name__icontains=text)
-            .order_by().values_list("pk", flat=True)
-        )
+        named = (_visible_organizations(user=user, team=team).filter(name__icontains=text)
+                 .order_by().values_list("pk", flat=True))
+        org_ids = list(named[:ORGANIZATIONS_SENT + 1])
         matches = Q(document=query)
-        if org_ids:
+        if len(org_ids) > ORGANIZATIONS_SENT:
+            # A word in many names (how many grows with the installation): the query reads
+            # them itself, once, into a hash that each row is looked up in, rather than
+            # being sent hundreds of ids to plan and compare one by one.
+            matches |= Q(organization_id__in=named)
+        elif org_ids:
             matches |= AmongIds(F("organization_id"), org_ids)
         return queryset.alias(document=STORED_SEARCH_DOCUMENT).filter(matches)
     for word in text.split():

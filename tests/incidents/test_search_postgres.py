@@ -6,11 +6,12 @@ from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.db import connection
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.text import slugify
 
 from incidents.models import SEARCH_CONFIG, Incident
 from incidents.search import best_matches_first, incident_search
 from incidents.selectors import incident_list
-from tests.factories import IncidentFactory
+from tests.factories import IncidentFactory, OrganizationFactory
 
 
 def test_search_document_is_generated_by_the_database_and_indexed(postgres):
@@ -76,3 +77,21 @@ def test_best_matches_are_read_page_after_page_by_rank_without_a_repeat(
         params = dict(QueryDict(page.older_url.split("?", 1)[1]).items())
     assert len(seen) == len({pk for _, pk in seen}) == 30
     assert [rank for rank, _ in seen] == sorted((rank for rank, _ in seen), reverse=True)
+
+
+@pytest.mark.parametrize("sent", [100, 1])
+def test_organisations_named_by_a_search_match_the_same_sent_as_ids_or_read_by_the_query(
+        postgres, team, other_team, member, monkeypatch, sent):
+    """A word in more names than ORGANIZATIONS_SENT is read by the query itself: the same
+    incidents match, and another team's private organisation is still not matched by name."""
+    monkeypatch.setattr("incidents.search.ORGANIZATIONS_SENT", sent)
+    for name in ("Harbour One", "Harbour Two"):
+        IncidentFactory(team=other_team, visibility="library", title=f"Library case at {name}",
+                        organization=OrganizationFactory(name=name, slug=slugify(name)))
+    IncidentFactory(team=other_team, visibility="library", title="Their shared case",
+                    organization=OrganizationFactory(name="Harbour Hidden",
+                                                     slug="harbour-hidden", team=other_team))
+    IncidentFactory(team=team, title="Unrelated", organization=OrganizationFactory(name="Quay"))
+    found = incident_search(incident_list(user=member), "harbour")
+    assert sorted(incident.title for incident in found) == [
+        "Library case at Harbour One", "Library case at Harbour Two"]
