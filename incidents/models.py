@@ -1,6 +1,7 @@
 """Social-media failures, the organisations that had them, and why they happened."""
 
 import uuid
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -15,7 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from accounts.tenancy import TeamOwnedQuerySet, Tenancy
 from common.models import PublicIdModel, PublicModel
-from common.urls import object_url
+from common.urls import object_url, object_url_of
 
 SEARCH_CONFIG = "english"
 
@@ -423,6 +424,14 @@ class Incident(PublicModel):
     @staticmethod
     def history_url_of(public_id: uuid.UUID) -> str:
         return object_url("incidents:incident-history", "public_id", public_id)
+
+    @staticmethod
+    def addresses_of() -> tuple[Callable[[uuid.UUID | str], str],
+                                Callable[[uuid.UUID | str], str]]:
+        """url_of and history_url_of for a page of ids: each route's address worked out
+        once, each id then only put in place."""
+        return (object_url_of("incidents:incident-detail", "public_id"),
+                object_url_of("incidents:incident-history", "public_id"))
 
     @property
     def is_archived(self) -> bool:

@@ -14,7 +14,6 @@ from rest_framework import serializers
 
 from accounts.models import Team
 from common.text import LONG_TEXT_MAX
-from common.urls import object_url_of
 from incidents.models import (
     Actor,
     Context,
@@ -208,8 +207,7 @@ def site(request) -> str:
 def incident_links(site: str):
     """A function from an incident's id (as text) to its `url` and `history_url`, each after
     `site`: the addresses around the id worked out once for a page of rows."""
-    detail = object_url_of("incidents:incident-detail", "public_id")
-    history = object_url_of("incidents:incident-history", "public_id")
+    detail, history = Incident.addresses_of()
     return lambda public_id: (site + detail(public_id), site + history(public_id))
 
 
