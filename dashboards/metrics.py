@@ -1,0 +1,460 @@
+"""The numbers of the team dashboard, the library dashboard, the metrics API and the digest.
+
+One definition per metric, each in its own selector whose docstring is the definition; the
+dashboards show the same words under "How is this counted?" (`DEFINITIONS`, read from the
+docstrings, so the page and the code cannot drift apart). Every count reads through the
+tenancy layer: a team's own rows (`for_team(team)` narrowed to what the team owns), or the
+library's shared rows (`readable(...)` narrowed to library visibility). Archived objects never
+count. Dates are the team's calendar: `occurred_on` is a day already, and stored times
+(created, adopted, done) are read in the team's time zone.
+"""
+
+import datetime as dt
+import inspect
+import zoneinfo
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
+
+from accounts.models import Team, User
+from incidents.models import Incident, Origin, Platform, RootCause, Severity, Visibility
+from learnings.models import ActionItem, Learning, LearningStatus, counted_links
+
+from .periods import Period
+
+TWO_PLACES = Decimal("0.01")
+RECENT = 5
+TOP_ORGANIZATIONS = 10
+# The response moves the library dashboard reports, in the order a good answer makes them.
+RESPONSE_MOVES = ("acknowledged", "apologized", "explained_fix", "asked_for_help")
+
+
+# ---------------------------------------------------------------------------------------------
+# What the selectors return
+
+
+@dataclass(frozen=True)
+class WeekCount:
+    """A Monday-start week's incidents by origin (`week` is its Monday)."""
+
+    week: dt.date
+    own: int
+    external: int
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.week + dt.timedelta(days=6)
+
+    @property
+    def total(self) -> int:
+        return self.own + self.external
+
+
+@dataclass(frozen=True)
+class CauseCount:
+    """One primary cause's incidents in the period and in the one before, by origin."""
+
+    slug: str
+    name: str
+    own: int
+    external: int
+    own_before: int
+    external_before: int
+
+    @property
+    def total(self) -> int:
+        return self.own + self.external
+
+
+@dataclass(frozen=True)
+class TeamMetrics:
+    """Everything the team dashboard and the metrics API show, for one team and period."""
+
+    team: Team
+    period: Period
+    incidents: dict[str, int]
+    incidents_per_week: list[WeekCount]
+    causes: list[CauseCount]
+    learnings: dict[str, int]
+    action_items: dict[str, int]
+    learning_ratio: Decimal | None
+    repeat_causes: int
+    median_minutes_to_first_response: int | None
+    mean_response_score: Decimal | None
+    recent_incidents: list[Incident] = field(default_factory=list)
+    recent_learnings: list[Learning] = field(default_factory=list)
+
+    @property
+    def is_quiet(self) -> bool:
+        """Nothing logged in the period and no learning at all."""
+        return not (sum(self.incidents.values()) or any(
+            self.learnings[status] for status in LearningStatus.values))
+
+
+@dataclass(frozen=True)
+class Count_:
+    """A named count: a platform, an organisation, a cause."""
+
+    key: str
+    label: str
+    incidents: int
+
+
+@dataclass(frozen=True)
+class CauseYears:
+    """One primary cause's shared incidents per year (aligned with LibraryMetrics.years)."""
+
+    slug: str
+    name: str
+    per_year: list[int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.per_year)
+
+
+@dataclass(frozen=True)
+class SeverityResponse:
+    """How brands answered their shared incidents of one severity: incidents with each move."""
+
+    severity: str
+    label: str
+    incidents: int
+    moves: dict[str, int]
+
+    def share(self, move: str) -> Decimal | None:
+        if not self.incidents:
+            return None
+        return (Decimal(self.moves[move]) / self.incidents).quantize(TWO_PLACES, ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class CauseScore:
+    """The mean response score of the shared incidents of one primary cause."""
+
+    slug: str
+    name: str
+    incidents: int
+    mean_response_score: Decimal
+
+
+@dataclass(frozen=True)
+class LibraryMetrics:
+    """Everything the library dashboard shows, over every active shared incident."""
+
+    incidents: int
+    years: list[int]
+    causes_by_year: list[CauseYears]
+    platforms: list[Count_]
+    organizations: list[Count_]
+    response_by_severity: list[SeverityResponse]
+    score_by_cause: list[CauseScore]
+
+
+# ---------------------------------------------------------------------------------------------
+# The team's rows
+
+
+def _team_incidents(team: Team) -> QuerySet[Incident]:
+    """The team's own logged incidents that are not archived (the tenancy door, then the
+    team's own rows among what it may read)."""
+    return Incident.objects.for_team(team).filter(Incident.tenancy.team_q(team)).active()
+
+
+def _in(period: Period) -> Q:
+    return Q(occurred_on__gte=period.start, occurred_on__lte=period.end)
+
+
+def _dated(name: str, period: Period) -> Q:
+    """A stored time whose day, in the active (the team's) time zone, is in the period."""
+    return Q(**{f"{name}__date__gte": period.start, f"{name}__date__lte": period.end})
+
+
+def _two_places(value) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(TWO_PLACES, ROUND_HALF_UP)
+
+
+# ---------------------------------------------------------------------------------------------
+# Team metrics, one selector per metric
+
+
+def incident_counts(*, team: Team, period: Period) -> tuple[dict[str, int], list[CauseCount]]:
+    """incidents: the team's logged incidents with `occurred_on` in the period, by origin
+    (own, external).
+
+    causes: the primary causes of those incidents by origin, non-zero ones only, most first
+    (then by name); own_before and external_before are the same counts over the previous
+    period of the same length (the days just before it)."""
+    before = period.previous()
+    rows = (
+        _team_incidents(team).filter(occurred_on__gte=before.start, occurred_on__lte=period.end)
+        .values("origin", "primary_cause__slug", "primary_cause__name")
+        .annotate(now=Count("pk", filter=_in(period)), then=Count("pk", filter=_in(before)))
+        .order_by()
+    )
+    totals = {Origin.OWN.value: 0, Origin.EXTERNAL.value: 0}
+    causes: dict[str, dict] = {}
+    for row in rows:
+        origin = row["origin"]
+        totals[origin] += row["now"]
+        cause = causes.setdefault(row["primary_cause__slug"], {
+            "slug": row["primary_cause__slug"], "name": row["primary_cause__name"],
+            "own": 0, "external": 0, "own_before": 0, "external_before": 0})
+        cause[origin] += row["now"]
+        cause[f"{origin}_before"] += row["then"]
+    counted = [CauseCount(**cause) for cause in causes.values() if cause["own"] + cause["external"]]
+    counted.sort(key=lambda cause: (-cause.total, cause.name))
+    return totals, counted
+
+
+def incidents_per_week(*, team: Team, period: Period) -> list[WeekCount]:
+    """incidents_per_week: the same incidents in every Monday-start week that overlaps the
+    period, in order, zeros included; `week` is that Monday. The first and last weeks count
+    only their days inside the period."""
+    rows = (_team_incidents(team).filter(_in(period)).values("occurred_on", "origin")
+            .annotate(n=Count("pk")).order_by())
+    weeks = {monday: {"own": 0, "external": 0} for monday in period.weeks()}
+    for row in rows:
+        day = row["occurred_on"]
+        weeks[day - dt.timedelta(days=day.weekday())][row["origin"]] += row["n"]
+    return [WeekCount(week=monday, **counts) for monday, counts in weeks.items()]
+
+
+def _in_force_learnings(team: Team) -> Exists:
+    """For an outer own incident: one of the team's learnings was in force when it happened
+    and already covered its primary cause (the rule of learnings.selectors.incident_repeat_of,
+    for every incident of a query at once)."""
+    occurred_on = OuterRef("occurred_on")
+    cause = OuterRef(OuterRef("primary_cause_id"))
+    covering = counted_links().filter(
+        Q(incident__primary_cause_id=cause) | Q(incident__contributing_causes=cause)
+    ).exclude(incident_id=OuterRef(OuterRef("pk")))
+    return Exists(
+        Learning.objects.for_team(team).filter(Learning.tenancy.team_q(team)).active()
+        .filter(adopted_at__isnull=False, adopted_at__date__lt=occurred_on)
+        .filter(Q(retired_at__isnull=True) | Q(retired_at__date__gte=occurred_on))
+        .filter(Exists(covering))
+    )
+
+
+def own_incident_measures(*, team: Team, period: Period) -> dict:
+    """repeat_causes: the team's own incidents in the period that are repeats by the learnings
+    rule: one of its learnings (not archived) was adopted on an earlier day than the incident
+    occurred, was not retired before that day, and covers the incident's primary cause through
+    another incident. Counted in one query, not one per incident.
+
+    mean_response_score: the mean response score (0–4) of the team's own incidents in the
+    period, to 2 decimals; none when there is no own incident."""
+    result = (
+        _team_incidents(team).filter(_in(period), origin=Origin.OWN)
+        .aggregate(mean=Avg("response_score"),
+                   repeats=Count("pk", filter=Q(_in_force_learnings(team))))
+    )
+    return {"repeat_causes": result["repeats"], "mean_response_score": _two_places(result["mean"])}
+
+
+def median_minutes_to_first_response(*, team: Team, period: Period) -> int | None:
+    """median_minutes_to_first_response: over the team's own incidents in the period that have
+    both a detection time and a first public response, the median minutes from detection to
+    response (the mean of the middle two when there is an even number), rounded to the
+    nearest minute; none when no incident has both."""
+    gaps = sorted(
+        (responded - detected).total_seconds() / 60
+        for detected, responded in _team_incidents(team)
+        .filter(_in(period), origin=Origin.OWN, detected_at__isnull=False,
+                first_response_at__isnull=False)
+        .values_list("detected_at", "first_response_at")
+    )
+    if not gaps:
+        return None
+    middle = len(gaps) // 2
+    median = gaps[middle] if len(gaps) % 2 else (gaps[middle - 1] + gaps[middle]) / 2
+    return int(Decimal(str(median)).quantize(Decimal(1), ROUND_HALF_UP))
+
+
+def learning_counts(*, team: Team, period: Period) -> tuple[dict[str, int], int]:
+    """learnings: draft, proposed, adopted and retired are the team's learnings now, by status;
+    created: learnings created in the period; adopted_in_period: learnings whose adoption date
+    is in the period (whatever their status now).
+
+    learning_ratio (its numerator, here): learnings created in the period that are linked to
+    at least one incident of another organisation (external origin, active, one the team may
+    read) ÷ the team's own incidents in the period, to 2 decimals; none with no own incident."""
+    statuses = {status: Count("pk", filter=Q(status=status)) for status in LearningStatus.values}
+    drawn_from_others = Exists(counted_links().filter(incident__origin=Origin.EXTERNAL))
+    result = (
+        Learning.objects.for_team(team).filter(Learning.tenancy.team_q(team)).active()
+        .aggregate(**statuses,
+                   created=Count("pk", filter=_dated("created_at", period)),
+                   adopted_in_period=Count("pk", filter=_dated("adopted_at", period)),
+                   from_others=Count("pk", filter=_dated("created_at", period)
+                                     & Q(drawn_from_others)))
+    )
+    from_others = result.pop("from_others")
+    return result, from_others
+
+
+def action_item_counts(*, team: Team, period: Period) -> dict[str, int]:
+    """action_items of the team's learnings (neither the item nor its learning archived):
+    open: not done, on a learning that still asks for it (not retired); overdue: open and due
+    before today (the team's today); done: done in the period."""
+    today = team.today()
+    open_ = Q(done_at__isnull=True) & ~Q(learning__status=LearningStatus.RETIRED)
+    return (
+        ActionItem.objects.for_team(team).filter(ActionItem.tenancy.team_q(team))
+        .active().filter(learning__archived_at__isnull=True)
+        .aggregate(open=Count("pk", filter=open_),
+                   overdue=Count("pk", filter=open_ & Q(due_on__lt=today)),
+                   done=Count("pk", filter=_dated("done_at", period)))
+    )
+
+
+def recent_incidents(*, team: Team, period: Period) -> list[Incident]:
+    """recent_incidents: the team's newest incidents of the period (by the day they occurred,
+    then when they were logged), at most five."""
+    return list(_team_incidents(team).filter(_in(period))
+                .select_related("organization", "primary_cause")
+                .order_by("-occurred_on", "-created_at", "-pk")[:RECENT])
+
+
+def recent_learnings(*, team: Team, period: Period) -> list[Learning]:
+    """recent_learnings: the team's learnings created in the period, newest first, at most
+    five."""
+    return list(Learning.objects.for_team(team).filter(Learning.tenancy.team_q(team)).active()
+                .filter(_dated("created_at", period)).select_related("owner")
+                .order_by("-created_at", "-pk")[:RECENT])
+
+
+def team_metrics(*, team: Team, period: Period) -> TeamMetrics:
+    """Every number of the team dashboard, for `team` over `period` (its calendar): eight
+    queries, whatever the data's size."""
+    with timezone.override(zoneinfo.ZoneInfo(team.timezone)):
+        incidents, causes = incident_counts(team=team, period=period)
+        learnings, from_others = learning_counts(team=team, period=period)
+        own = own_incident_measures(team=team, period=period)
+        ratio = (_two_places(Decimal(from_others) / incidents[Origin.OWN])
+                 if incidents[Origin.OWN] else None)
+        return TeamMetrics(
+            team=team, period=period, incidents=incidents,
+            incidents_per_week=incidents_per_week(team=team, period=period),
+            causes=causes, learnings=learnings,
+            action_items=action_item_counts(team=team, period=period),
+            learning_ratio=ratio, repeat_causes=own["repeat_causes"],
+            median_minutes_to_first_response=median_minutes_to_first_response(
+                team=team, period=period),
+            mean_response_score=own["mean_response_score"],
+            recent_incidents=recent_incidents(team=team, period=period),
+            recent_learnings=recent_learnings(team=team, period=period),
+        )
+
+
+def team_has_history(*, team: Team) -> bool:
+    """Whether the team has ever logged an incident or drawn a learning (archived ones
+    included): a team with neither is new, and its dashboard says what to do first."""
+    learnings = Learning.objects.for_team(team).filter(Learning.tenancy.team_q(team))
+    return (Incident.objects.for_team(team).filter(Incident.tenancy.team_q(team)).exists()
+            or learnings.exists())
+
+
+# ---------------------------------------------------------------------------------------------
+# The library
+
+
+def _library(*, user: User | None, team: Team | None) -> QuerySet[Incident]:
+    return (Incident.objects.readable(user=user, team=team).active()
+            .filter(visibility=Visibility.LIBRARY))
+
+
+def library_metrics(*, user: User | None = None, team: Team | None = None) -> LibraryMetrics:
+    """Every number of the library dashboard, over every active shared incident (the same for
+    every reader: shared incidents are readable by every team). Two queries: one grouped read
+    of the shared incidents gives causes by year, platforms and the response patterns, and one
+    finds the organisations with most incidents.
+
+    causes_by_year: shared incidents per primary cause and year they occurred.
+    platforms: shared incidents per platform, most first.
+    organizations: the ten organisations with most shared incidents.
+    response_by_severity: per severity, how many shared incidents the brand acknowledged,
+    apologised for, explained a fix for, asked for help on (a share of that severity's).
+    score_by_cause: the mean response score (0–4) of each primary cause's shared incidents."""
+    library = _library(user=user, team=team)
+    rows = (library.values("primary_cause_id", "platform", "severity",
+                           year=ExtractYear("occurred_on"))
+            .annotate(n=Count("pk"), score=Sum("response_score"),
+                      **{move: Count("pk", filter=Q(**{move: True})) for move in RESPONSE_MOVES})
+            .order_by())
+    causes = {cause.pk: cause for cause in RootCause.objects.order_by("code")}
+    by_cause_year: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    score: dict[int, list[int]] = defaultdict(lambda: [0, 0])
+    platforms: dict[str, int] = defaultdict(int)
+    severities = {value: {"incidents": 0, **dict.fromkeys(RESPONSE_MOVES, 0)}
+                  for value in Severity.values}
+    total = 0
+    for row in rows:
+        total += row["n"]
+        by_cause_year[row["primary_cause_id"]][row["year"]] += row["n"]
+        score[row["primary_cause_id"]][0] += row["score"]
+        score[row["primary_cause_id"]][1] += row["n"]
+        platforms[row["platform"]] += row["n"]
+        severity = severities[row["severity"]]
+        severity["incidents"] += row["n"]
+        for move in RESPONSE_MOVES:
+            severity[move] += row[move]
+    years = sorted({year for per_year in by_cause_year.values() for year in per_year})
+    if years:
+        years = list(range(years[0], years[-1] + 1))
+    ordered = sorted(by_cause_year, key=lambda pk: (-sum(by_cause_year[pk].values()),
+                                                    causes[pk].name))
+    platform_labels = dict(Platform.choices)
+    return LibraryMetrics(
+        incidents=total,
+        years=years,
+        causes_by_year=[CauseYears(slug=causes[pk].slug, name=causes[pk].name,
+                                   per_year=[by_cause_year[pk].get(year, 0) for year in years])
+                        for pk in ordered],
+        platforms=[Count_(key=key, label=platform_labels.get(key, key), incidents=n)
+                   for key, n in sorted(platforms.items(),
+                                        key=lambda item: (-item[1], platform_labels[item[0]]))],
+        organizations=_top_organizations(library),
+        response_by_severity=[
+            SeverityResponse(severity=value, label=label, incidents=counts.pop("incidents"),
+                             moves=counts)
+            for (value, label), counts in zip(Severity.choices, severities.values(), strict=True)
+        ],
+        score_by_cause=[
+            CauseScore(slug=causes[pk].slug, name=causes[pk].name, incidents=score[pk][1],
+                       mean_response_score=_two_places(Decimal(score[pk][0]) / score[pk][1]))
+            for pk in sorted(score, key=lambda pk: causes[pk].code)
+        ],
+    )
+
+
+def _top_organizations(library: QuerySet[Incident]) -> list[Count_]:
+    rows = (library.values("organization__slug", "organization__name").annotate(n=Count("pk"))
+            .order_by("-n", "organization__name", "organization__slug")[:TOP_ORGANIZATIONS])
+    return [Count_(key=row["organization__slug"], label=row["organization__name"],
+                   incidents=row["n"]) for row in rows]
+
+
+# ---------------------------------------------------------------------------------------------
+# The definitions, as the pages show them
+
+
+def _definition(selector) -> str:
+    return inspect.cleandoc(selector.__doc__ or "")
+
+
+DEFINITIONS = {
+    "incidents": _definition(incident_counts),
+    "incidents_per_week": _definition(incidents_per_week),
+    "learnings": _definition(learning_counts),
+    "action_items": _definition(action_item_counts),
+    "own_incidents": _definition(own_incident_measures),
+    "median_minutes_to_first_response": _definition(median_minutes_to_first_response),
+    "recent": _definition(recent_incidents) + "\n\n" + _definition(recent_learnings),
+    "library": _definition(library_metrics),
+}
