@@ -99,6 +99,14 @@ def world(django_db_setup, django_db_blocker):
         incident(team, date(2026, 11, 1), gap=1, response_score=4, archived_at=NOW)
         incident(other, date(2026, 11, 1), gap=1, response_score=4, title="Private elsewhere")
         w["J"] = incident(other, date(2026, 11, 2), "external", "automation-misfire")
+        # Shared long ago by the other team (the library's years and response patterns), and
+        # one it archived.
+        incident(other, date(2019, 5, 1), "external", "insensitive-timing", platform="facebook",
+                 severity="high", acknowledged=True, apologized=True, response_score=2,
+                 organization=brand)
+        incident(other, date(2021, 7, 1), "own", platform="facebook", severity="high",
+                 explained_fix=True, response_score=1, organization=brand, visibility="library")
+        incident(other, date(2021, 7, 2), "external", severity="critical", archived_at=NOW)
 
         # Learnings. L1 in force since 1 Oct on production-slip (through F): A and B repeat it.
         w["L1"] = learning(team, w["F"], created=utc(2026, 9, 1), status="adopted",
@@ -301,18 +309,49 @@ def test_a_new_team_has_no_history_and_a_team_with_only_archived_rows_has(world)
 def test_library_counts_only_active_shared_incidents(world, django_assert_num_queries):
     with django_assert_num_queries(3):
         metrics = library_metrics(team=world["team"])
-    # Shared: C (external, Tokyo) and J (external, elsewhere); everything else is private.
-    assert metrics.incidents == 2
-    assert metrics.years == [2026]
+    # Shared: C (Tokyo's), J, the 2019 and the 2021 ones (elsewhere's); the rest is private
+    # or archived.
+    assert metrics.incidents == 4
+    assert metrics.years == list(range(2019, 2027))
     assert [(c.slug, c.per_year) for c in metrics.causes_by_year] == [
-        ("automation-misfire", [2])]
-    assert [(p.key, p.incidents) for p in metrics.platforms] == [("twitter", 2)]
-    assert sum(o.incidents for o in metrics.organizations) == 2
+        ("automation-misfire", [0, 0, 0, 0, 0, 0, 0, 2]),
+        ("insensitive-timing", [1, 0, 0, 0, 0, 0, 0, 0]),
+        ("production-slip", [0, 0, 1, 0, 0, 0, 0, 0]),
+    ]
+    assert [(p.key, p.label, p.incidents) for p in metrics.platforms] == [
+        ("facebook", "Facebook", 2), ("twitter", "X / Twitter", 2)]
+    assert [(o.key, o.incidents) for o in metrics.organizations][0] == ("acme", 2)
+    assert sorted(o.incidents for o in metrics.organizations) == [1, 1, 2]
     assert [(c.slug, c.incidents, c.mean_response_score) for c in metrics.score_by_cause] == [
-        ("automation-misfire", 2, Decimal("2.00"))]
-    medium = next(s for s in metrics.response_by_severity if s.severity == "medium")
-    assert (medium.incidents, medium.moves) == (2, {
-        "acknowledged": 0, "apologized": 0, "explained_fix": 0, "asked_for_help": 0})
+        ("insensitive-timing", 1, Decimal("2.00")),
+        ("automation-misfire", 2, Decimal("2.00")),
+        ("production-slip", 1, Decimal("1.00")),
+    ]
+    by_severity = {s.severity: (s.incidents, s.moves) for s in metrics.response_by_severity}
+    assert by_severity == {
+        "low": (0, {"acknowledged": 0, "apologized": 0, "explained_fix": 0,
+                    "asked_for_help": 0}),
+        "medium": (2, {"acknowledged": 0, "apologized": 0, "explained_fix": 0,
+                       "asked_for_help": 0}),
+        "high": (2, {"acknowledged": 1, "apologized": 1, "explained_fix": 1,
+                     "asked_for_help": 0}),
+        "critical": (0, {"acknowledged": 0, "apologized": 0, "explained_fix": 0,
+                         "asked_for_help": 0}),
+    }
+    high = next(s for s in metrics.response_by_severity if s.severity == "high")
+    assert (high.share("acknowledged"), high.share("asked_for_help")) == (Decimal("0.50"),
+                                                                          Decimal("0.00"))
+    low = next(s for s in metrics.response_by_severity if s.severity == "low")
+    assert low.share("acknowledged") is None
+
+
+@pytest.mark.django_db
+def test_an_empty_library_has_no_years_and_no_rows(world):
+    Incident.objects.update(visibility="team")
+    metrics = library_metrics(team=world["team"])
+    assert (metrics.incidents, metrics.years, metrics.causes_by_year, metrics.platforms,
+            metrics.organizations, metrics.score_by_cause) == (0, [], [], [], [], [])
+    assert [s.incidents for s in metrics.response_by_severity] == [0, 0, 0, 0]
 
 
 @pytest.mark.django_db
