@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import Avg, Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
@@ -274,10 +274,13 @@ def own_incident_measures(*, team: Team, period: Period) -> dict:
     period, to 2 decimals; none when there is no own incident."""
     result = (
         _team_incidents(team).filter(_in(period), origin=Origin.OWN)
-        .aggregate(mean=Avg("response_score"),
+        .aggregate(scored=Count("pk"), score=Sum("response_score"),
                    repeats=Count("pk", filter=Q(_in_force_learnings(team))))
     )
-    return {"repeat_causes": result["repeats"], "mean_response_score": _two_places(result["mean"])}
+    # Sum and count, not AVG: the database's mean comes back a float, which rounds 0.075 down.
+    mean = (_two_places(Decimal(result["score"]) / result["scored"]) if result["scored"]
+            else None)
+    return {"repeat_causes": result["repeats"], "mean_response_score": mean}
 
 
 def median_minutes_to_first_response(*, team: Team, period: Period) -> int | None:
@@ -404,13 +407,12 @@ def library_metrics(*, user: User | None = None, team: Team | None = None) -> Li
     organizations: the ten organisations with most shared incidents.
     response_by_severity: per severity, how many shared incidents the brand acknowledged,
     apologised for, explained a fix for, asked for help on (a share of that severity's).
-    score_by_cause: the mean response score (0–4) of each primary cause's shared incidents.
-
-    The counts are kept in the cache under the number of the newest incident change (every
-    create, edit, archive, restore and change of visibility writes one to the incidents'
-    history), so they are counted again after any change, and read from the cache until
-    then: three queries when cached, five when counted (four with no cache). Names of causes
-    and organisations are always read fresh."""
+    score_by_cause: the mean response score (0–4) of each primary cause's shared incidents."""
+    # The counts are kept in the cache under the number of the newest incident change (every
+    # create, edit, archive, restore and change of visibility writes one to the incidents'
+    # history), so they are counted again after any change and read from the cache until
+    # then: three queries when cached, five when counted (four with no cache). Names of
+    # causes and organisations are always read fresh.
     if user is not None and not user.is_authenticated:
         return _assemble(_LibraryCounts(rows=[], organizations=[]))
     library = _library(user=user, team=team)

@@ -4,6 +4,7 @@
 the team's calendar. Anything else is refused with a message naming the parameter."""
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ CUSTOM = "custom"
 # A custom range may not span more than this: a year of weeks is what a chart can show, and
 # the counts' cost stays bounded whatever a URL asks for.
 LONGEST_DAYS = 3 * 366
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
 class PeriodError(ValueError):
@@ -88,6 +90,9 @@ def period_from(params: Mapping[str, str], *, today: dt.date) -> Period:
             errors[key] = f"Give {key} as well, as YYYY-MM-DD."
             continue
         try:
+            # fromisoformat alone also takes 20261101 and 2026-W47-7.
+            if not ISO_DATE.fullmatch(text):
+                raise ValueError(text)
             dates[key] = dt.date.fromisoformat(text)
         except ValueError:
             errors[key] = "Enter a date as YYYY-MM-DD."

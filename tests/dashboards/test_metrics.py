@@ -217,6 +217,15 @@ def test_repeats_agree_with_the_incident_pages_rule(world, django_assert_num_que
 
 
 @pytest.mark.django_db
+def test_the_mean_score_rounds_half_up_at_two_decimals(world):
+    day = date(2026, 1, 5)
+    for score in [1] * 3 + [0] * 37:
+        incident(world["team"], day, response_score=score)
+    measures = own_incident_measures(team=world["team"], period=Period(start=day, end=day))
+    assert measures["mean_response_score"] == Decimal("0.08")   # 3 / 40 = 0.075
+
+
+@pytest.mark.django_db
 def test_median_minutes_skips_incidents_without_both_times_and_external_ones(world):
     # A 30, B 60, D 45 (C is external, E has no response, F is before the period).
     assert median_minutes_to_first_response(team=world["team"], period=PERIOD) == 45
