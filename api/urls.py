@@ -29,6 +29,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from .catalog.views import FactorViewSet, OrganizationViewSet, RootCauseViewSet, TeamViewSet
+from .dashboards.views import LibraryViewSet
 from .incidents.views import IncidentSourceViewSet, IncidentTimelineViewSet, IncidentViewSet
 from .learnings.views import ActionItemViewSet, LearningViewSet
 from .views import DocsView, SchemaView, not_found
@@ -52,10 +53,13 @@ router.register("action-items", ActionItemViewSet, basename="action-item")
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("root-causes", RootCauseViewSet, basename="root-cause")
 router.register("factors", FactorViewSet, basename="factor")
-router.register("teams", TeamViewSet, basename="team")
+router.register("teams", TeamViewSet, basename="team")  # with teams/{slug}/metrics/
 
 urlpatterns = [
     *router.urls,
+    # Not on the router, which would also answer library/ with ApiViewSet's list.
+    path("library/metrics/", LibraryViewSet.as_view({"get": "metrics"}),
+         name="library-metrics"),
     # The schema says nothing private: anyone may read it and its documentation.
     path("schema/", SchemaView.as_view(permission_classes=[AllowAny]), name="schema"),
     path("docs/", DocsView.as_view(url_name="api:schema",
