@@ -19,8 +19,11 @@ Adding a resource (api/incidents/ is the pattern):
 4. CSV export (`?format=csv`, api/csv.py): mix CsvExportMixin into the viewset and declare
    `csv_export = CsvExport("<name>", [Column(...), ...])` with the output serializer's field
    names; the list answers with it, and its schema says so (`?format=`, the CSV response).
-5. Register it below; add its rows to tests/api/test_views_permissions.py (a route or method
-   without rows fails there) and pin its list and detail query counts. Throttling (api/
+5. Register it below (an action of an object: `@action(detail=True)` on its viewset, as
+   teams/{slug}/metrics/; a viewset with no list, as library/metrics/, is a path of its own:
+   on the router, ApiViewSet's `list` would answer its prefix); add its rows to
+   tests/api/test_views_permissions.py (a route or method without rows fails there) and pin
+   its list and detail query counts. Throttling (api/
    throttles.py) applies to every view by the settings; nothing to declare.
 """
 
