@@ -19,8 +19,11 @@ Adding a resource (api/incidents/ is the pattern):
 4. CSV export (`?format=csv`, api/csv.py): mix CsvExportMixin into the viewset and declare
    `csv_export = CsvExport("<name>", [Column(...), ...])` with the output serializer's field
    names; the list answers with it, and its schema says so (`?format=`, the CSV response).
-5. Register it below; add its rows to tests/api/test_views_permissions.py (a route or method
-   without rows fails there) and pin its list and detail query counts. Throttling (api/
+5. Register it below (an action of an object: `@action(detail=True)` on its viewset, as
+   teams/{slug}/metrics/; a viewset with no list, as library/metrics/, is a path of its own:
+   on the router, ApiViewSet's `list` would answer its prefix); add its rows to
+   tests/api/test_views_permissions.py (a route or method without rows fails there) and pin
+   its list and detail query counts. Throttling (api/
    throttles.py) applies to every view by the settings; nothing to declare.
 """
 
@@ -29,6 +32,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.routers import DefaultRouter
 
 from .catalog.views import FactorViewSet, OrganizationViewSet, RootCauseViewSet, TeamViewSet
+from .dashboards.views import LibraryViewSet
 from .incidents.views import IncidentSourceViewSet, IncidentTimelineViewSet, IncidentViewSet
 from .learnings.views import ActionItemViewSet, LearningViewSet
 from .views import DocsView, SchemaView, not_found
@@ -52,10 +56,13 @@ router.register("action-items", ActionItemViewSet, basename="action-item")
 router.register("organizations", OrganizationViewSet, basename="organization")
 router.register("root-causes", RootCauseViewSet, basename="root-cause")
 router.register("factors", FactorViewSet, basename="factor")
-router.register("teams", TeamViewSet, basename="team")
+router.register("teams", TeamViewSet, basename="team")  # with teams/{slug}/metrics/
 
 urlpatterns = [
     *router.urls,
+    # Not on the router, which would also answer library/ with ApiViewSet's list.
+    path("library/metrics/", LibraryViewSet.as_view({"get": "metrics"}),
+         name="library-metrics"),
     # The schema says nothing private: anyone may read it and its documentation.
     path("schema/", SchemaView.as_view(permission_classes=[AllowAny]), name="schema"),
     path("docs/", DocsView.as_view(url_name="api:schema",

@@ -13,6 +13,7 @@ from accounts.models import Membership
 from incidents.models import Factor, Organization, RootCause
 
 from .. import access
+from ..dashboards.views import TeamMetricsActions
 from ..views import ApiViewSet
 from .serializers import (
     FactorSerializer,
@@ -101,8 +102,9 @@ class FactorViewSet(_ReadOnly):
     list=extend_schema(description="The caller's teams with the caller's role in each (a "
                                    "token limited to a team: that team)."),
     retrieve=extend_schema(parameters=[slug_parameter("team")]),
+    metrics=extend_schema(parameters=[slug_parameter("team")]),
 )
-class TeamViewSet(_ReadOnly):
+class TeamViewSet(TeamMetricsActions, _ReadOnly):
     serializer_class = TeamSerializer
     not_found = "No such team."
 

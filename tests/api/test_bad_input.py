@@ -237,3 +237,29 @@ def test_an_unknown_format_is_a_400_naming_it(api, member, path, params, formats
     assert response.json() == {
         "detail": f"format: Not a format of this endpoint: give {formats}.",
         "errors": {"format": [f"Not a format of this endpoint: give {formats}."]}}
+
+
+METRICS = "/api/v1/teams/comms/metrics/"
+
+
+@pytest.mark.parametrize(("params", "name"), [
+    ({"period": "forever"}, "period"),
+    ({"period": "30d", "to": "2026-01-01"}, "period"),
+    ({"from": "2026-02-30", "to": "2026-03-01"}, "from"),
+    ({"from": "2026-01-01"}, "to"),
+    ({"from": "2026-03-01", "to": "2026-02-01"}, "from"),
+    ({"from": "2026-01-01", "to": "9999-12-31"}, "to"),
+    ({"from": "0001-01-01", "to": "2026-01-01"}, "from"),
+])
+def test_a_bad_period_of_the_metrics_is_a_400_naming_it(api, member, params, name):
+    refused(api(member).get(METRICS, params), name)
+
+
+def test_no_odd_value_of_a_metrics_parameter_is_a_500(api, member, private_incident):
+    client = api(member)
+    for name in ("period", "from", "to"):
+        for value in ["", "x", "-1", "0001-01-01", "9999-12-31", "x" * 3_000, "%", "'", "[]",
+                      "12m", "2026-W01-1", "20260101", "2026-01-01T00:00", "²⁰²⁶-01-01"]:
+            for other in ({}, {"from": "2026-01-01"}, {"to": "2026-01-01"}):
+                response = client.get(METRICS, {**other, name: value})
+                assert response.status_code in (200, 400), (name, value, response.content)

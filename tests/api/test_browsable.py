@@ -20,7 +20,7 @@ def paths(member, team, private_incident):
 @pytest.mark.parametrize("path", [
     "learnings/", "learnings/{learning}/", "action-items/", "action-items/{item}/",
     "organizations/", "root-causes/", "root-causes/production-slip/", "factors/", "teams/",
-    "teams/comms/"])
+    "teams/comms/", "teams/comms/metrics/", "library/metrics/"])
 def test_the_browsable_api_and_options_answer(client, member, paths, path):
     path = "/api/v1/" + path.format(learning=paths["learning"].public_id,
                                     item=paths["item"].public_id)

@@ -1,11 +1,19 @@
-"""The incident list and detail read a fixed number of queries, however many incidents,
-causes, factors and sources they show."""
+"""The incident list and detail, and the metrics, read a fixed number of queries, however
+many incidents, causes, factors, sources, learnings and action items they show or count."""
+
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.db import connection
 
 from accounts.services import token_create
 from incidents.models import Factor
+from learnings.services import (
+    action_item_create,
+    learning_change_status,
+    learning_create_from_incidents,
+)
 from tests.factories import IncidentFactory, IncidentSourceFactory, cause
 
 LIST = "/api/v1/incidents/"
@@ -14,6 +22,7 @@ LIST = "/api/v1/incidents/"
 LIST_QUERIES = 1 if connection.vendor == "postgresql" else 4
 # The incident, then its causes, factors, sources and timeline (incident_get).
 DETAIL_QUERIES = 5
+NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
 
 def described(team, n: int) -> list:
@@ -74,3 +83,74 @@ def test_a_token_costs_a_fixed_number_of_queries(client, member, team, django_as
     with django_assert_num_queries(LIST_QUERIES + more):
         response = client.get(LIST, **auth)
     assert len(response.json()["results"]) == 3
+
+
+# The team's numbers: the team (among the caller's), then dashboards.metrics.team_metrics'
+# eight queries (its docstring), whatever the incidents, learnings and action items.
+TEAM_METRICS_QUERIES = 9
+# The library's numbers: the grouped read of the shared incidents, the root causes (their
+# slugs and names), the organisations with most incidents.
+LIBRARY_METRICS_QUERIES = 3
+
+
+def with_numbers(team, member, n: int) -> None:
+    """n own incidents (answered, a cause each), n shared external ones, a learning drawn
+    from each external one (adopted) with an action item, over several weeks."""
+    causes = ["production-slip", "tone-deaf-creative", "insensitive-timing"]
+    for i in range(n):
+        day = date(2026, 11, 20) - timedelta(days=3 * i)
+        detected = datetime(day.year, day.month, day.day, 9, tzinfo=UTC)
+        IncidentFactory(team=team, occurred_on=day, primary_cause=cause(causes[i % 3]),
+                        detected_at=detected, first_response_at=detected + timedelta(hours=1),
+                        acknowledged=True, response_score=1)
+        external = IncidentFactory(team=team, occurred_on=day, origin="external",
+                                   visibility="library", platform=("twitter", "tiktok")[i % 2],
+                                   primary_cause=cause(causes[i % 2]))
+        learning, _ = learning_create_from_incidents(
+            user=member, team=team, incident_ids=[external.public_id], title=f"Lesson {i}")
+        learning_change_status(user=member, learning=learning, status="adopted")
+        action_item_create(user=member, learning=learning, title=f"Action {i}",
+                           due_on=date(2026, 12, 1), done=i % 2 == 0)
+
+
+@pytest.mark.parametrize("n", [1, 20])
+def test_the_team_metrics_read_a_fixed_number_of_queries(api, member, outsider, team,
+                                                         other_team,
+                                                         django_assert_num_queries, n):
+    with time_machine.travel(NOW, tick=False):
+        with_numbers(team, member, n)
+        with_numbers(other_team, outsider, n)
+        client = api(member)
+        with django_assert_num_queries(TEAM_METRICS_QUERIES):
+            response = client.get("/api/v1/teams/comms/metrics/")
+    assert response.json()["incidents"] == {"own": n, "external": n}
+
+
+@pytest.mark.parametrize("n", [1, 20])
+def test_the_library_metrics_read_a_fixed_number_of_queries(api, member, outsider, team,
+                                                           other_team,
+                                                           django_assert_num_queries, n):
+    with time_machine.travel(NOW, tick=False):
+        with_numbers(team, member, n)
+        with_numbers(other_team, outsider, n)
+        client = api(member)
+        with django_assert_num_queries(LIBRARY_METRICS_QUERIES):
+            response = client.get("/api/v1/library/metrics/")
+    assert response.json()["incidents"] == 2 * n
+
+
+@pytest.mark.parametrize(("path", "queries"), [
+    ("/api/v1/teams/comms/metrics/", TEAM_METRICS_QUERIES),
+    ("/api/v1/library/metrics/", LIBRARY_METRICS_QUERIES),
+])
+def test_a_team_token_costs_the_metrics_two_queries_more(client, member, team,
+                                                         django_assert_num_queries, path,
+                                                         queries):
+    with time_machine.travel(NOW, tick=False):
+        with_numbers(team, member, 3)
+        _, key = token_create(user=member, name="Queries", team=team)
+        auth = {"HTTP_AUTHORIZATION": f"Token {key}"}
+        assert client.get(path, **auth).status_code == 200  # records the use (once a minute)
+        # The token with its owner, and whether the owner is still in the token's team.
+        with django_assert_num_queries(queries + 2):
+            assert client.get(path, **auth).status_code == 200

@@ -77,3 +77,34 @@ def test_the_incident_list_describes_its_csv(schema):
     assert content["text/csv"]["schema"] == {"type": "string"}
     assert content["application/json"]["schema"] == {
         "$ref": "#/components/schemas/PaginatedIncidentList"}
+
+
+def test_the_metrics_document_their_period_and_answers(schema):
+    operation = schema["paths"]["/api/v1/teams/{slug}/metrics/"]["get"]
+    parameters = {p["name"]: p for p in operation["parameters"]}
+    assert set(parameters) == {"slug", "period", "from", "to"}
+    assert parameters["period"]["schema"] == {"type": "string", "enum": ["12m", "30d", "90d"],
+                                              "default": "90d"}
+    assert parameters["from"]["schema"] == parameters["to"]["schema"] == {
+        "type": "string", "format": "date"}
+    assert {"200", "400", "404"} <= set(operation["responses"])
+    assert operation["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/TeamMetrics"}
+    components = schema["components"]["schemas"]
+    team = components["TeamMetrics"]
+    assert list(team["properties"]) == [
+        "team", "from", "to", "incidents", "incidents_per_week", "causes", "learnings",
+        "action_items", "learning_ratio", "repeat_causes", "median_minutes_to_first_response",
+        "mean_response_score", "recent_incidents", "recent_learnings"]
+    for name in ("learning_ratio", "mean_response_score"):
+        assert (team["properties"][name]["type"], team["properties"][name]["nullable"]) == (
+            "number", True)
+
+    library = schema["paths"]["/api/v1/library/metrics/"]["get"]
+    assert "parameters" not in library
+    assert library["responses"]["200"]["content"]["application/json"]["schema"] == {
+        "$ref": "#/components/schemas/LibraryMetrics"}
+    assert list(components["LibraryMetrics"]["properties"]) == [
+        "incidents", "causes_by_year", "platforms", "organizations", "response_by_severity",
+        "score_by_cause"]
+    assert components["CauseScore"]["properties"]["mean_response_score"]["type"] == "number"

@@ -373,6 +373,9 @@ ROWS = [
         kwargs=lambda cell: {"slug": Factor.objects.order_by("pk").first().slug}),
     Row("api:team-list", reads()),
     Row("api:team-detail", reads(), targets=TEAMS, kwargs=team_slug),
+    # Every member of the team reads its numbers (viewers too); other teams get 404.
+    Row("api:team-metrics", reads(), targets=TEAMS, kwargs=team_slug),
+    Row("api:library-metrics", reads()),
 ]
 
 
