@@ -98,7 +98,7 @@ def _learning_cards(numbers: metrics.TeamMetrics) -> list[dict]:
 
 def _bars_height(bars: int) -> float:
     """A horizontal bar chart's height in rem: room for each bar's label, and the axes."""
-    return round(4 + 2.2 * max(bars, 1), 1)
+    return round(4 + 2.6 * max(bars, 1), 1)
 
 
 def _duration(minutes: int | None) -> str:

@@ -13,6 +13,21 @@
     return ORIGINS[dataset.key] || PALETTE[index % PALETTE.length];
   }
 
+  // A long category name on lines of at most `width` characters (Chart.js draws an array
+  // as lines), so that a phone's narrow chart does not cut it off at the canvas edge.
+  function wrap(label, width) {
+    var lines = [];
+    String(label).split(" ").forEach(function (word) {
+      var last = lines.length - 1;
+      if (last >= 0 && (lines[last] + " " + word).length <= width) {
+        lines[last] += " " + word;
+      } else {
+        lines.push(word);
+      }
+    });
+    return lines.length > 1 ? lines : label;
+  }
+
   function draw(canvas) {
     if (!window.Chart || window.Chart.getChart(canvas)) { return; }
     var source = document.getElementById(canvas.dataset.chart);
@@ -25,12 +40,24 @@
       value.ticks = { callback: function (tick) { return tick + "%"; } };
     }
     if (spec.max) { value.max = spec.max; value.ticks = {}; }
-    var category = { stacked: Boolean(spec.stacked), ticks: { autoSkip: true } };
+    var narrow = canvas.parentNode.clientWidth < 560;
+    // Every name of a horizontal chart is shown (its box is as tall as they need); weeks and
+    // years are thinned out when they do not fit.
+    var category = { stacked: Boolean(spec.stacked), ticks: { autoSkip: !horizontal } };
+    var labels = spec.labels;
+    if (horizontal) {
+      labels = spec.labels.map(function (label) { return wrap(label, narrow ? 18 : 30); });
+      // Tall enough for each name's lines, so none is skipped or overlaps the next.
+      var lines = labels.reduce(function (most, label) {
+        return Math.max(most, Array.isArray(label) ? label.length : 1);
+      }, 1);
+      canvas.parentNode.style.height = (70 + labels.length * Math.max(30, lines * 15 + 12)) + "px";
+    }
     var reduced = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
     new window.Chart(canvas, {
       type: "bar",
       data: {
-        labels: spec.labels,
+        labels: labels,
         datasets: spec.datasets.map(function (dataset, index) {
           return {
             label: dataset.label, data: dataset.data, links: dataset.links,
@@ -45,7 +72,10 @@
         animation: reduced ? false : { duration: 300 },
         scales: horizontal ? { x: value, y: category } : { x: category, y: value },
         plugins: {
-          legend: { display: spec.datasets.length > 1, position: "bottom" },
+          // On a phone a legend of many series would leave no room for the bars: the table
+          // under the chart names them, and a tap on a bar says which it is.
+          legend: { display: spec.datasets.length > 1 && !(narrow && spec.datasets.length > 4),
+                    position: "bottom" },
           tooltip: spec.percent ? {
             callbacks: { label: function (item) { return item.dataset.label + ": " + item.formattedValue + "%"; } },
           } : {},
