@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from accounts.current import current_membership, memberships_of
@@ -20,7 +21,7 @@ from incidents.models import Origin
 from learnings.models import LearningStatus
 
 from . import metrics
-from .periods import Period, PeriodError, period_from
+from .periods import CUSTOM, Period, PeriodError, period_from
 
 # The named periods the selector offers, as buttons.
 PERIODS = (("30d", "30 days"), ("90d", "90 days"), ("12m", "12 months"))
@@ -117,26 +118,30 @@ def _chart_json(chart: dict) -> dict:
     return {key: value for key, value in chart.items() if key != "rows"}
 
 
+def _asked(request: HttpRequest, period: Period | None) -> dict[str, str]:
+    """What the period selector shows as chosen: the period read, or, when it was refused,
+    what was asked (so that the mistake can be seen beside its field and fixed)."""
+    if period is None:
+        return {name: request.GET.get(name, "") for name in ("period", "from", "to")}
+    if period.name == CUSTOM:
+        return {"period": "", "from": period.start.isoformat(), "to": period.end.isoformat()}
+    return {"period": period.name, "from": "", "to": ""}
+
+
 def _team_context(request: HttpRequest, membership: Membership) -> tuple[dict, int]:
-    team = membership.team
+    team, today = membership.team, membership.team.today()
     errors: dict[str, str] = {}
     period: Period | None = None
     try:
-        period = period_from(request.GET, today=team.today())
+        period = period_from(request.GET, today=today)
     except PeriodError as error:
         errors = error.errors
     context = {
         "team": team, "membership": membership, "periods": PERIODS, "errors": errors,
         "period": period, "address": reverse("dashboards:team-dashboard",
                                              kwargs={"slug": team.slug}),
-        # What the selector shows as chosen: the asked period, even when it is refused.
-        "asked": {"period": request.GET.get("period", "") if errors else
-                  (period.name if period and period.name != "custom" else ""),
-                  "from": request.GET.get("from", "") if errors else
-                  (period.start.isoformat() if period and period.name == "custom" else ""),
-                  "to": request.GET.get("to", "") if errors else
-                  (period.end.isoformat() if period and period.name == "custom" else "")},
-        "today": team.today(),
+        "asked": _asked(request, period),
+        "today": today,
         "definitions": metrics.DEFINITIONS,
     }
     if period is None:
@@ -161,11 +166,16 @@ def _team_context(request: HttpRequest, membership: Membership) -> tuple[dict, i
 
 def _team_page(request: HttpRequest, membership: Membership) -> HttpResponse:
     context, status = _team_context(request, membership)
-    # The period selector's in-place change: the dashboard's body alone.
-    template = ("dashboards/partials/team_body.html"
-                if request.htmx and request.htmx.target == "dashboard" and not request.htmx.boosted
+    # The period selector's in-place change gets the dashboard's body alone; a whole page
+    # (a boosted link, htmx restoring history it no longer holds) gets the page.
+    in_place = (request.htmx and not request.htmx.boosted
+                and not request.htmx.history_restore_request)
+    template = ("dashboards/partials/team_body.html" if in_place
                 else "dashboards/team_dashboard.html")
-    return render(request, template, context, status=status)
+    response = render(request, template, context, status=status)
+    # One address, two answers: caches must tell them apart.
+    patch_vary_headers(response, ("HX-Request",))
+    return response
 
 
 @login_required

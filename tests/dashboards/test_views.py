@@ -24,6 +24,7 @@ from tests.factories import (
 
 NOW = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
 HTMX = {"HX-Request": "true", "HX-Target": "dashboard"}
+HISTORY_RESTORE = {"HX-Request": "true", "HX-History-Restore-Request": "true"}
 DASHBOARD = "/teams/comms/dashboard/"
 # What each page asks of the database, whatever the data's size: the session, the user and
 # their memberships (3); then the team's history (1: it has an incident) and its metrics (8);
@@ -374,6 +375,18 @@ def test_htmx_gets_the_dashboard_body_alone(client, world):
     assert "<html" not in html
     assert html.lstrip().startswith('<div class="period-picker">')
     assert 'id="chart-weeks"' in html
+
+
+@pytest.mark.django_db
+def test_one_address_answers_htmx_and_browsers_differently_so_caches_keep_both(client, world):
+    response = page(client, world.manager, DASHBOARD + "?period=30d")
+    assert response.headers["Vary"] == "HX-Request, Cookie"
+
+
+@pytest.mark.django_db
+def test_htmx_restoring_history_it_no_longer_holds_gets_the_whole_page(client, world):
+    response = page(client, world.manager, DASHBOARD + "?period=30d", **HISTORY_RESTORE)
+    assert "<html" in response.content.decode()
 
 
 @pytest.mark.django_db
