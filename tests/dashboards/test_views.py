@@ -292,6 +292,7 @@ def test_a_new_team_is_told_what_to_do_first_with_the_log_button_for_writers(cli
     assert '<a class="button primary" href="/incidents/log/">Log an incident</a>' in html
     assert '<a class="button" href="/learnings/new/">Draft a learning</a>' in html
     assert '<canvas' not in html
+    assert "period-picker" not in html  # nothing to choose a period of yet
 
 
 @pytest.mark.django_db
