@@ -12,7 +12,11 @@ import time_machine
 from django.urls import reverse
 
 from accounts.models import Role
-from learnings.services import learning_change_status, learning_create_from_incidents
+from learnings.services import (
+    learning_archive,
+    learning_change_status,
+    learning_create_from_incidents,
+)
 from tests.conftest import built_once
 from tests.factories import (
     IncidentFactory,
@@ -86,6 +90,10 @@ def build() -> World:
             title="Check the calendar before posting", owner=world.member)
         learning_change_status(user=world.member, learning=learning, status="proposed")
         world.learning = learning
+        archived, _ = learning_create_from_incidents(
+            user=world.member, team=comms, incident_ids=[own.public_id],
+            title="Comms archived learning", owner=world.member)
+        learning_archive(user=world.member, learning=archived)
         learning_create_from_incidents(
             user=world.outsider, team=elsewhere, incident_ids=[world.secret.public_id],
             title="Elsewhere's private learning", owner=world.outsider)
@@ -212,6 +220,15 @@ def test_archived_incidents_are_neither_listed_nor_counted(client, world):
     week = next(row for row in response.context["weeks"]["rows"] if row["label"] == "2 Nov 2026")
     assert (week["own"], week["external"]) == (1, 0)
     assert "Comms archived slip" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_archived_learnings_are_neither_listed_nor_counted(client, world):
+    response = page(client, world.manager)
+    assert response.context["m"].learnings == {
+        "draft": 0, "proposed": 1, "adopted": 0, "retired": 0, "created": 1,
+        "adopted_in_period": 0}
+    assert "Comms archived learning" not in response.content.decode()
 
 
 @pytest.mark.django_db
