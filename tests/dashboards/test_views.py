@@ -576,3 +576,9 @@ def test_the_team_choice_shows_for_readers_of_several_teams_or_when_set(client, 
     set_ = client.get("/incidents/?team=comms").content.decode()
     assert '<select name="team"' in set_
     assert '<option value="elsewhere"' not in set_
+
+
+@pytest.mark.django_db
+def test_someone_in_no_team_finds_the_library_dashboard_in_the_header(client, world):
+    html = page(client, world.teamless, "/library/dashboard/").content.decode()
+    assert '<a href="/library/dashboard/" aria-current="page">Dashboard</a>' in html
