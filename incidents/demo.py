@@ -49,19 +49,29 @@ OWN_INCIDENTS = [
     (70, "Holiday cup artwork criticised as stereotyping", "instagram",
      "cultural-insensitivity", "high", "monitoring",
      "Illustrations on the holiday cup drew criticism for cultural stereotypes.",
-     {"acknowledged": True, "defensive": True}, []),
+     {"acknowledged": True, "defensive": True},
+     [(0, "posted", "Holiday cup artwork posted"),
+      (5, "detected", "First critical comments flagged"),
+      (9, "response", "Statement: we hear you and are reviewing the artwork")]),
     (40, "Wrong store-closure graphic posted for the whole chain", "facebook",
      "production-slip", "medium", "closed",
      "A graphic meant for one store said every store was closing early.",
-     {"acknowledged": True, "explained_fix": True}, []),
+     {"acknowledged": True, "explained_fix": True},
+     [(0, "posted", "Graphic posted on every store's page"),
+      (1, "detected", "Store managers call the social desk"),
+      (2, "response", "Correction posted with the one store's hours")]),
     (21, "Complaint about a refused refund went viral on TikTok", "tiktok",
      "service-failure-escalated", "high", "monitoring",
      "A customer's video of a refused refund reached 2 million views before we answered.",
-     {"acknowledged": True}, []),
+     {"acknowledged": True},
+     [(0, "posted", "Customer's video posted"), (20, "detected", "A news account shares the video"),
+      (30, "response", "Reply offering the refund")]),
     (6, "Reply deleted after a customer's allergen question", "instagram",
      "defensive-response", "medium", "open",
      "A reply to an allergen question was deleted instead of answered; screenshots spread.",
-     {"deleted_silently": True}, []),
+     {"deleted_silently": True},
+     [(0, "detected", "Screenshots of the deleted reply reported"),
+      (26, "response", "The allergen answer posted in full")]),
 ]
 
 
@@ -109,13 +119,17 @@ def _own_incidents(team: Team, author: User) -> int:
     for days, title, platform, cause, severity, status, summary, moves, events in OWN_INCIDENTS:
         if Incident.objects.filter(team=team, title=title).exists():
             continue
+        start = timezone.now() - timedelta(days=days)
+        # When it was detected, for the dashboard's time to first response (the timeline's
+        # first public response).
+        detected = next((start + timedelta(hours=hours) for hours, kind, _ in events
+                         if kind == "detected"), None)
         incident, _ = services.incident_create(
             user=author, team=team, title=title, organization_name=DEMO_ORGANIZATION,
             platform=platform, occurred_on=today - timedelta(days=days),
             primary_cause=causes[cause], summary=summary, severity=severity, status=status,
-            actor="in-house", **moves,
+            actor="in-house", detected_at=detected, **moves,
         )
-        start = timezone.now() - timedelta(days=days)
         for hours, kind, text in events:
             services.timeline_event_add(user=author, incident=incident,
                                         at=start + timedelta(hours=hours),

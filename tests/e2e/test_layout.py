@@ -126,7 +126,7 @@ def test_the_header_collapses_behind_a_menu_button_on_a_phone(manager_page, shot
     page.keyboard.press("Enter")
     expect(menu_button).to_have_attribute("aria-expanded", "true")
     page.keyboard.press("Tab")
-    expect(nav.get_by_role("link", name="Incidents")).to_be_focused()
+    expect(nav.get_by_role("link", name="Dashboard")).to_be_focused()  # the first link
     page.keyboard.press("Escape")
     expect(menu_button).to_have_attribute("aria-expanded", "false")
     expect(menu_button).to_be_focused()
