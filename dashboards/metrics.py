@@ -10,6 +10,7 @@ count. Dates are the team's calendar: `occurred_on` is a day already, and stored
 """
 
 import datetime as dt
+import functools
 import inspect
 import zoneinfo
 from collections import defaultdict
@@ -174,6 +175,16 @@ def _dated(name: str, period: Period) -> Q:
     return Q(**{f"{name}__date__gte": period.start, f"{name}__date__lte": period.end})
 
 
+def in_team_calendar(selector):
+    """Run a team selector in its team's time zone, so that a stored time's day (`__date`)
+    is the team's day whoever asks, and wherever the request runs."""
+    @functools.wraps(selector)
+    def read(*, team: Team, **kwargs):
+        with timezone.override(zoneinfo.ZoneInfo(team.timezone)):
+            return selector(team=team, **kwargs)
+    return read
+
+
 def _two_places(value) -> Decimal | None:
     return None if value is None else Decimal(value).quantize(TWO_PLACES, ROUND_HALF_UP)
 
@@ -241,6 +252,7 @@ def _in_force_learnings(team: Team) -> Exists:
     )
 
 
+@in_team_calendar
 def own_incident_measures(*, team: Team, period: Period) -> dict:
     """repeat_causes: the team's own incidents in the period that are repeats by the learnings
     rule: one of its learnings (not archived) was adopted on an earlier day than the incident
@@ -276,6 +288,7 @@ def median_minutes_to_first_response(*, team: Team, period: Period) -> int | Non
     return int(Decimal(str(median)).quantize(Decimal(1), ROUND_HALF_UP))
 
 
+@in_team_calendar
 def learning_counts(*, team: Team, period: Period) -> tuple[dict[str, int], int]:
     """learnings: draft, proposed, adopted and retired are the team's learnings now, by status;
     created: learnings created in the period; adopted_in_period: learnings whose adoption date
@@ -298,6 +311,7 @@ def learning_counts(*, team: Team, period: Period) -> tuple[dict[str, int], int]
     return result, from_others
 
 
+@in_team_calendar
 def action_item_counts(*, team: Team, period: Period) -> dict[str, int]:
     """action_items of the team's learnings (neither the item nor its learning archived):
     open: not done, on a learning that still asks for it (not retired); overdue: open and due
@@ -321,6 +335,7 @@ def recent_incidents(*, team: Team, period: Period) -> list[Incident]:
                 .order_by("-occurred_on", "-created_at", "-pk")[:RECENT])
 
 
+@in_team_calendar
 def recent_learnings(*, team: Team, period: Period) -> list[Learning]:
     """recent_learnings: the team's learnings created in the period, newest first, at most
     five."""
@@ -329,27 +344,27 @@ def recent_learnings(*, team: Team, period: Period) -> list[Learning]:
                 .order_by("-created_at", "-pk")[:RECENT])
 
 
+@in_team_calendar
 def team_metrics(*, team: Team, period: Period) -> TeamMetrics:
     """Every number of the team dashboard, for `team` over `period` (its calendar): eight
     queries, whatever the data's size."""
-    with timezone.override(zoneinfo.ZoneInfo(team.timezone)):
-        incidents, causes = incident_counts(team=team, period=period)
-        learnings, from_others = learning_counts(team=team, period=period)
-        own = own_incident_measures(team=team, period=period)
-        ratio = (_two_places(Decimal(from_others) / incidents[Origin.OWN])
-                 if incidents[Origin.OWN] else None)
-        return TeamMetrics(
-            team=team, period=period, incidents=incidents,
-            incidents_per_week=incidents_per_week(team=team, period=period),
-            causes=causes, learnings=learnings,
-            action_items=action_item_counts(team=team, period=period),
-            learning_ratio=ratio, repeat_causes=own["repeat_causes"],
-            median_minutes_to_first_response=median_minutes_to_first_response(
-                team=team, period=period),
-            mean_response_score=own["mean_response_score"],
-            recent_incidents=recent_incidents(team=team, period=period),
-            recent_learnings=recent_learnings(team=team, period=period),
-        )
+    incidents, causes = incident_counts(team=team, period=period)
+    learnings, from_others = learning_counts(team=team, period=period)
+    own = own_incident_measures(team=team, period=period)
+    ratio = (_two_places(Decimal(from_others) / incidents[Origin.OWN])
+             if incidents[Origin.OWN] else None)
+    return TeamMetrics(
+        team=team, period=period, incidents=incidents,
+        incidents_per_week=incidents_per_week(team=team, period=period),
+        causes=causes, learnings=learnings,
+        action_items=action_item_counts(team=team, period=period),
+        learning_ratio=ratio, repeat_causes=own["repeat_causes"],
+        median_minutes_to_first_response=median_minutes_to_first_response(
+            team=team, period=period),
+        mean_response_score=own["mean_response_score"],
+        recent_incidents=recent_incidents(team=team, period=period),
+        recent_learnings=recent_learnings(team=team, period=period),
+    )
 
 
 def team_has_history(*, team: Team) -> bool:
