@@ -35,7 +35,7 @@ WITH params AS (
            %(before)s::date AS before, t.timezone AS tz,
            (%(start)s::date::timestamp AT TIME ZONE t.timezone) AS t0,
            ((%(end)s::date + 1)::timestamp AT TIME ZONE t.timezone) AS t1,
-           (now() AT TIME ZONE t.timezone)::date AS today
+           %(today)s::date AS today
     FROM accounts_team t WHERE t.id = %(team)s
 ),
 inc AS MATERIALIZED (
@@ -144,11 +144,12 @@ def _two_places(value) -> str | None:
     return str(Decimal(str(value)).quantize(TWO_PLACES, ROUND_HALF_UP))
 
 
-def team_numbers(cursor, team_id: int, start: dt.date, end: dt.date) -> dict:
-    """Every number of team_metrics for this team and period (both days included)."""
+def team_numbers(cursor, team_id: int, start: dt.date, end: dt.date, today: dt.date) -> dict:
+    """Every number of team_metrics for this team and period (both days included); `today` is
+    the team's today (what is overdue), given like the period."""
     before = start - dt.timedelta(days=(end - start).days + 1)
     cursor.execute(TEAM_SQL, {"team": team_id, "start": start, "end": end, "before": before,
-                              "recent": RECENT})
+                              "today": today, "recent": RECENT})
     causes, weeks, learnings, items, own, recent, recent_learnings = cursor.fetchone()
     causes, weeks, learnings, items, own, recent, recent_learnings = (
         _json(value) for value in (causes, weeks, learnings, items, own, recent,

@@ -234,7 +234,7 @@ def calls(setting: DashboardSetting, floor_cursor) -> dict[str, Callable[[], obj
         def floor(name=name):
             period = period_of(team, name)
             return dashboards_floor.team_numbers(floor_cursor, team.pk, period.start,
-                                                 period.end)
+                                                 period.end, team.today())
 
         out[TEAM_SELECTOR.format(period=name)] = selector
         out[TEAM_FLOOR.format(period=name)] = floor
@@ -256,7 +256,7 @@ def check(setting: DashboardSetting, floor_cursor, teams: Sequence | None = None
             period = period_of(team, name)
             expected = team_values(team_metrics(team=team, period=period))
             found = dashboards_floor.team_numbers(floor_cursor, team.pk, period.start,
-                                                  period.end)
+                                                  period.end, team.today())
             problems += [f"{team.slug} {name}{line}" for line in differences(expected, found)]
     expected = library_values(library_metrics(user=setting.user))
     found = dashboards_floor.library_numbers(floor_cursor)
