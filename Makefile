@@ -13,6 +13,7 @@ PYTEST_ARGS ?=
 PORT ?= 8000
 export PORT
 HTMX_DIR := static/vendor/htmx
+CHARTJS_DIR := static/vendor/chartjs
 
 .DEFAULT_GOAL := help
 .PHONY: help venv run test lint check vendor
@@ -57,3 +58,5 @@ vendor:
 	npm ci --no-audit --no-fund
 	mkdir -p $(HTMX_DIR)
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx.org/LICENSE $(HTMX_DIR)/
+	mkdir -p $(CHARTJS_DIR)
+	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md $(CHARTJS_DIR)/

@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from common.views import favicon, healthz
+from dashboards.views import home
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="incidents:incident-list"), name="home"),
+    path("", home, name="home"),
     path("", include("incidents.urls")),
     path("", include("learnings.urls")),
+    path("", include("dashboards.urls")),
     path("accounts/", include("accounts.urls")),
     path("api/v1/", include("api.urls")),
     path("admin/", admin.site.urls),

@@ -5,6 +5,7 @@ from django import forms
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
+from accounts.models import Team
 from accounts.tenancy import reader_team_ids
 from common.filters import ArchivableListFilter, DateRangeFilterForm, PeriodFilter, from_to
 from common.forms import RememberedSelect
@@ -87,10 +88,18 @@ class ExistsPerRow(Exists):
     template = "EXISTS(%(subquery)s OFFSET 0)"
 
 
+NOT_YOUR_TEAM = "None of your teams has this slug."
+
+
 class IncidentFilter(ArchivableListFilter):
     """Filters by the same names the API and CSV use."""
 
     q = django_filters.CharFilter(method="filter_q", label="Search")
+    # A team's own incidents (a dashboard's links name the team), among the reader's teams
+    # only: another team's slug is refused like an unknown one, whether it exists or not.
+    team = django_filters.ModelChoiceFilter(
+        queryset=Team.objects.none(), to_field_name="slug", field_name="team",
+        empty_label="All my teams", label="Team", error_messages={"invalid_choice": NOT_YOUR_TEAM})
     origin = django_filters.ChoiceFilter(choices=Origin.choices, empty_label="Own and external",
                                          widget=RememberedSelect)
     visibility = django_filters.ChoiceFilter(choices=Visibility.choices,
@@ -131,6 +140,11 @@ class IncidentFilter(ArchivableListFilter):
     def __init__(self, *args, user=None, team=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user, self.team = user, team
+        # The teams whose own incidents the reader reads: the person's, or the team itself.
+        self.filters["team"].queryset = (
+            Team.objects.filter(pk=team.pk) if team is not None
+            else Team.objects.for_user(user).order_by("name") if user is not None
+            else Team.objects.none())
         # Offer only organisations the reader (a person, or a team) can see an incident of:
         # a name logged in another team's private incident stays private. With no reader,
         # only shared ones.
