@@ -269,3 +269,8 @@ SPECTACULAR_SETTINGS = {
         "ActionKindEnum": "learnings.models.ActionKind",
     },
 }
+
+# Seconds the library dashboard's counts stay in the cache at most. They are counted again
+# after any change to an incident anyway (see dashboards.metrics.library_metrics); this only
+# bounds how long an entry lives. 0: count on every view.
+LIBRARY_METRICS_CACHE_SECONDS = env.int("LIBRARY_METRICS_CACHE_SECONDS", default=3600)

@@ -399,6 +399,15 @@ class Incident(PublicModel):
                 condition=Q(visibility=Visibility.LIBRARY, archived_at__isnull=True),
                 name="incident_library_precedent",
             ),
+            # The library dashboard's counts (dashboards.metrics.library_metrics) read every
+            # shared incident: from this index alone, a fraction of the table's width.
+            models.Index(
+                fields=["primary_cause", "platform", "severity", "occurred_on"],
+                include=["response_score", "acknowledged", "apologized", "explained_fix",
+                         "asked_for_help"],
+                condition=Q(visibility=Visibility.LIBRARY, archived_at__isnull=True),
+                name="incident_library_metrics",
+            ),
         ]
         constraints = [
             # Per team: the key comes from the browser, so it must never reach another team's.

@@ -51,6 +51,16 @@ def api_unthrottled():
         yield
 
 
+@pytest.fixture(scope="session", autouse=True)
+def library_counts_uncached():
+    """The library dashboard's counts are cached under the number of the newest incident
+    change; a test database reuses such numbers (SQLite after a rollback, any database in
+    the next run), so tests count afresh. tests/dashboards/test_library_cache.py turns the
+    cache on, on a cleared cache."""
+    with override_settings(LIBRARY_METRICS_CACHE_SECONDS=0):
+        yield
+
+
 @contextmanager
 def built_once(django_db_blocker) -> Iterator[None]:
     """Data for a whole module, for tests that only read it: made inside a transaction that is
