@@ -9,13 +9,16 @@ days are closest in number to the median team's of the first database).
 
 1. Check: on every database, the floor (bench/dashboards_floor.py, hand-written SQL through
    its own psycopg2 connection) must compute exactly the selectors' numbers, for the chosen
-   team and the largest one in both periods, and for the library. A difference stops the
-   run (exit status 1) and is printed.
+   team and the largest one in both periods, and for the library; and the library's
+   (cached) numbers must follow a write: in a transaction that is rolled back, one shared
+   incident archived and one team-only incident shared, then the selector equal to the floor
+   again. A difference stops the run (exit status 1) and is printed.
 2. Measure, in interleaved rounds (each round runs every scenario on every database in
    turn, the first database rotating): the team dashboard page (`?period=90d` and `12m`),
-   `team_metrics` alone, its floor; the library dashboard page, `library_metrics` alone, its
-   floor. One warm-up each first (which counts its queries). Pages the URLconf does not have
-   yet are left out, and said so.
+   `team_metrics` alone, its floor; the library dashboard page and `library_metrics` alone,
+   each as served (from the cache after the first view) and counted (the cache off, as the
+   first view after a change), and the floor. One warm-up each first (which counts its
+   queries). Pages the URLconf does not have yet are left out, and said so.
 3. Report medians and p95 per database, each scenario ÷ its floor in the same run, the
    larger database ÷ the smaller for each scenario, and the issue's targets.
 
@@ -34,10 +37,13 @@ from harness import serve, stats  # noqa: E402
 from harness.dashboard_scenarios import (  # noqa: E402
     AGAINST,
     LIBRARY_PAGE,
+    LIBRARY_PAGE_COUNTED,
     LIBRARY_SELECTOR,
+    LIBRARY_SELECTOR_COUNTED,
     NAMES,
     PERIODS,
     TEAM_PAGE,
+    TEAM_REPLAY,
     TEAM_SELECTOR,
 )
 from harness.runner import (  # noqa: E402
@@ -55,6 +61,7 @@ from harness.runner import (  # noqa: E402
 FLOOR_RATIO = 1.5  # a dashboard ÷ its floor, at most
 SIZE_RATIO = 1.2  # the team's dashboard at 1M ÷ at 100k, at most
 SLOW_MS = 300  # the library page, in absolute terms
+DIAGNOSTIC = {TEAM_REPLAY.format(period=p) for p in PERIODS}
 
 
 def floor_ratios(medians: dict[tuple[str, str], float | None], names: list[str],
@@ -73,6 +80,8 @@ def targets(medians: dict[tuple[str, str], float | None], names: list[str],
     out = []
     for database in databases:
         for name, ratio in floor_ratios(medians, names, database).items():
+            if name in DIAGNOSTIC:
+                continue
             out.append((f"{name} ≤ {FLOOR_RATIO:g} × its floor ({short(database)})", ratio,
                         None if ratio is None else ratio <= FLOOR_RATIO))
     if len(databases) > 1:
@@ -85,7 +94,8 @@ def targets(medians: dict[tuple[str, str], float | None], names: list[str],
                 out.append((f"{name}: {short(large)} ≤ {SIZE_RATIO:g} × {short(small)}", ratio,
                             None if ratio is None else ratio <= SIZE_RATIO))
     for database in databases:
-        for name in (LIBRARY_PAGE, LIBRARY_SELECTOR):
+        for name in (LIBRARY_PAGE, LIBRARY_SELECTOR, LIBRARY_PAGE_COUNTED,
+                     LIBRARY_SELECTOR_COUNTED):
             value = medians.get((name, database))
             if name in names and value is not None:
                 out.append((f"{name} under {SLOW_MS} ms ({short(database)}), ms", value,
@@ -234,6 +244,22 @@ def main() -> None:
                 sys.exit(1)
             print("- check: the floor's numbers equal the selectors' on every database (chosen "
                   "and largest team, both periods; the library)")
+            for worker in workers:
+                # A write in a transaction that is rolled back: the database is left as it was.
+                answer = worker.ask(cmd="dash_after_write")
+                counts = answer["counts"]
+                # Each step moves the count by one: down when archived, up when shared.
+                moved = [b - a for a, b in zip(counts, counts[1:], strict=False)] == [
+                    -1 if "archived" in step else 1 for step in answer["steps"]]
+                ok = moved and not answer["problems"]
+                print(f"- library after writes ({short(worker.name)}, in a transaction rolled "
+                      f"back): {', then '.join(answer['steps'])}: shared incidents "
+                      f"{' → '.join(f'{n:,}' for n in counts)}, "
+                      + ("each time equal to the floor's numbers" if ok else
+                         "NOT the floor's: " + "; ".join(answer["problems"][:10]
+                                                         or ["the count did not move"])))
+                if not ok:
+                    sys.exit(1)
         names = [n for n in NAMES if n in available]
         if args.only:
             wanted = {n for n in names if any(o in n for o in args.only)}

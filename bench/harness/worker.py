@@ -33,7 +33,7 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import OperationalError, connection  # noqa: E402
 from django.db.backends.signals import connection_created  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.services import token_create, token_revoke  # noqa: E402
@@ -153,6 +153,12 @@ class Dashboards:
                 "scenarios": [[n, self.urls.get(n, "")] for n in names]}
 
     def once(self, name: str) -> tuple[float | None, str | None]:
+        if name in dashboard_scenarios.COUNTED:
+            with override_settings(LIBRARY_METRICS_CACHE_SECONDS=0):
+                return self._once(name)
+        return self._once(name)
+
+    def _once(self, name: str) -> tuple[float | None, str | None]:
         if name in self.urls:
             return _timed_get(self.client, self.urls[name])
         started = time.perf_counter()
@@ -181,6 +187,9 @@ class Dashboards:
     def check(self) -> dict:
         extra = [] if self.setting.biggest == self.setting.team else [self.setting.biggest]
         return {"problems": dashboard_scenarios.check(self.setting, self.cursor, teams=extra)}
+
+    def after_a_write(self) -> dict:
+        return dashboard_scenarios.library_after_a_write(self.setting)
 
     def explain(self, period: str) -> dict:
         return {"queries": dashboard_scenarios.explain(self.setting.biggest, period)}
@@ -229,6 +238,8 @@ def main() -> None:
                     reply(dashboards.time(request["name"], request["repeat"]))
                 elif action == "check":
                     reply(dashboards.check())
+                elif action == "after_write":
+                    reply(dashboards.after_a_write())
                 elif action == "explain":
                     reply(dashboards.explain(request.get("period", "90d")))
                 else:
