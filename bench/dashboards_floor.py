@@ -128,13 +128,22 @@ SELECT
                FILTER (WHERE detected_at IS NOT NULL AND first_response_at IS NOT NULL)
                ::numeric))
      FROM own),
-    (SELECT coalesce(json_agg(public_id ORDER BY occurred_on DESC, created_at DESC, id DESC),
-                     '[]')
+    -- The recent rows with what the page shows of them.
+    (SELECT coalesce(json_agg(json_build_array(r.public_id, x.title, r.occurred_on, r.origin,
+                                               o.name, c.name)
+                              ORDER BY r.occurred_on DESC, r.created_at DESC, r.id DESC), '[]')
      FROM (SELECT * FROM inc WHERE now
-           ORDER BY occurred_on DESC, created_at DESC, id DESC LIMIT %(recent)s) r),
-    (SELECT coalesce(json_agg(public_id ORDER BY created_at DESC, id DESC), '[]')
+           ORDER BY occurred_on DESC, created_at DESC, id DESC LIMIT %(recent)s) r
+     JOIN incidents_incident x ON x.id = r.id
+     JOIN incidents_organization o ON o.id = x.organization_id
+     JOIN incidents_rootcause c ON c.id = r.primary_cause_id),
+    (SELECT coalesce(json_agg(json_build_array(r.public_id, l.title, r.status, r.created_at,
+                                               u.display_name, u.email)
+                              ORDER BY r.created_at DESC, r.id DESC), '[]')
      FROM (SELECT lrn.* FROM lrn, params p WHERE created_at >= p.t0 AND created_at < p.t1
-           ORDER BY created_at DESC, id DESC LIMIT %(recent)s) r)
+           ORDER BY created_at DESC, id DESC LIMIT %(recent)s) r
+     JOIN learnings_learning l ON l.id = r.id
+     LEFT JOIN accounts_user u ON u.id = l.owner_id)
 """
 
 
@@ -170,8 +179,9 @@ def team_numbers(cursor, team_id: int, start: dt.date, end: dt.date, today: dt.d
         "repeat_causes": repeats,
         "median_minutes_to_first_response": None if median is None else int(median),
         "mean_response_score": _two_places(mean),
-        "recent_incidents": [str(public_id) for public_id in recent],
-        "recent_learnings": [str(public_id) for public_id in recent_learnings],
+        # Compared by id; the rest of each row is what the page would show.
+        "recent_incidents": [str(row[0]) for row in recent],
+        "recent_learnings": [str(row[0]) for row in recent_learnings],
     }
 
 
