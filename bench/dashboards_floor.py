@@ -201,13 +201,15 @@ FROM (SELECT primary_cause_id, platform, severity,
 JOIN incidents_rootcause c ON c.id = g.primary_cause_id
 """
 
+# The ten with most (and any tied with the tenth), named, then ten by count and name.
 TOP_ORGANIZATIONS_SQL = """
 SELECT o.slug, o.name, g.n
 FROM (SELECT organization_id, count(*) AS n FROM incidents_incident
-      WHERE visibility = 'library' AND archived_at IS NULL GROUP BY 1) g
+      WHERE visibility = 'library' AND archived_at IS NULL GROUP BY 1
+      ORDER BY n DESC FETCH FIRST %(top)s ROWS WITH TIES) g
 JOIN incidents_organization o ON o.id = g.organization_id
 ORDER BY g.n DESC, o.name, o.slug
-LIMIT %s
+LIMIT %(top)s
 """
 
 
@@ -215,7 +217,7 @@ def library_numbers(cursor) -> dict:
     """Every number of library_metrics (the same for every reader)."""
     cursor.execute(LIBRARY_SQL)
     rows = cursor.fetchall()
-    cursor.execute(TOP_ORGANIZATIONS_SQL, [TOP_ORGANIZATIONS])
+    cursor.execute(TOP_ORGANIZATIONS_SQL, {"top": TOP_ORGANIZATIONS})
     organizations = [tuple(row) for row in cursor.fetchall()]
     per_cause: dict[str, dict] = {}
     platforms: dict[str, int] = {}
