@@ -31,8 +31,13 @@ from .factories import (
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 import api_floor  # noqa: E402
+import dashboards_floor  # noqa: E402
 import floor  # noqa: E402
-from harness import load, runner, scenarios, stats  # noqa: E402
+from harness import dashboard_scenarios, load, runner, scenarios, stats  # noqa: E402
+
+from dashboards.metrics import library_metrics, team_metrics  # noqa: E402
+from dashboards.periods import Period  # noqa: E402
+from tests.dashboards import test_metrics as metrics_tests  # noqa: E402
 
 
 def test_the_median_is_the_middle_value_or_the_mean_of_the_middle_two():
@@ -238,3 +243,50 @@ def test_the_api_floors_csv_holds_every_filtered_row_of_the_api_escaped(describe
         assert row["contributing_causes"] == "|".join(by_id[row["id"]]["contributing_causes"])
         assert row["sources"] == "|".join(s["url"] for s in by_id[row["id"]]["sources"])
     assert "'=HYPERLINK(evil)" in [row["title"] for row in table]
+
+
+# The dashboards' benchmark (bench/dashboards.py): its floor and its choice of team. The floor
+# is checked on the dashboards' metrics tests' world (built once for this module too).
+world, at_now = metrics_tests.world, metrics_tests.at_now
+PERIOD, TODAY = metrics_tests.PERIOD, metrics_tests.TODAY
+
+def test_the_dashboards_benchmark_reads_as_the_team_closest_to_the_median_teams_count():
+    assert dashboard_scenarios.median_count([5, 1, 9, 3]) == 3  # the lower middle of four
+    assert dashboard_scenarios.median_count([7, 31, 2]) == 7
+    counts = [(1, 40), (2, 28), (3, 34), (4, 31)]
+    assert dashboard_scenarios.closest(counts, 31) == 4
+    assert dashboard_scenarios.closest(counts, 37) == 1  # 40 and 34 are as close: the larger
+    assert dashboard_scenarios.closest([(9, 3), (8, 3)], 0) == 8  # then the smaller id
+    with pytest.raises(ValueError, match="no teams"):
+        dashboard_scenarios.closest([], 1)
+
+
+def test_the_dashboards_benchmark_says_where_two_results_differ():
+    expected = {"a": 1, "b": [("x", 2), ("y", 3)], "c": {"d": None}}
+    assert dashboard_scenarios.differences(expected, expected) == []
+    assert dashboard_scenarios.differences(
+        expected, {"a": 2, "b": [("x", 2), ("y", 4)], "c": {}, "e": 0}) == [
+        ".a: 1 vs 2", ".b[1][1]: 3 vs 4", ".c.d: missing", ".e: unexpected 0"]
+    assert dashboard_scenarios.differences([1, 2], [1]) == [": 2 items, found 1: [1, 2] vs [1]"]
+
+
+@pytest.mark.usefixtures("at_now")
+def test_the_dashboards_floor_computes_every_number_of_the_selectors(world, postgres):
+    # The metrics tests' Tokyo team: week and day edges in its calendar, archived rows,
+    # repeats and a retired learning, another team's private and shared incidents.
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor:
+        for team in (world["team"], world["other"]):
+            for period in (PERIOD, Period(start=date(2025, 11, 23), end=TODAY, name="12m"),
+                           Period(start=date(2026, 10, 1), end=date(2026, 10, 31))):
+                metrics = team_metrics(team=team, period=period)
+                found = dashboards_floor.team_numbers(cursor, team.pk, period.start,
+                                                      period.end, TODAY)
+                assert found == dashboard_scenarios.team_values(metrics), (team, period)
+        library = dashboard_scenarios.library_values(library_metrics(user=world["member"]))
+        assert dashboards_floor.library_numbers(cursor) == library
+    tokyo = team_metrics(team=world["team"], period=PERIOD)
+    # Not a comparison of two empty results: the month holds every kind of number.
+    assert tokyo.repeat_causes == 2
+    assert tokyo.action_items == {"open": 3, "overdue": 1, "done": 2}
+    assert library["incidents"] == 4

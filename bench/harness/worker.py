@@ -33,11 +33,11 @@ django.setup()
 from django.conf import settings  # noqa: E402
 from django.db import OperationalError, connection  # noqa: E402
 from django.db.backends.signals import connection_created  # noqa: E402
-from django.test import Client  # noqa: E402
+from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.services import token_create, token_revoke  # noqa: E402
-from harness import scenarios  # noqa: E402
+from harness import dashboard_scenarios, scenarios  # noqa: E402
 
 # PostgreSQL's code for a statement cancelled by statement_timeout.
 QUERY_CANCELED = "57014"
@@ -115,6 +115,86 @@ def _explain(client: Client, url: str) -> list[dict]:
     return plans
 
 
+class Dashboards:
+    """BENCH_MODE=dashboards (bench/dashboards.py): the team is chosen on request (its target
+    comes from the first database), the floor has its own psycopg2 connection, and each
+    measurement is a page (through the client) or a call (a selector or the floor)."""
+
+    def __init__(self, client: Client):
+        import psycopg2
+
+        self.client = client
+        self.setting = None
+        self.floor = psycopg2.connect(os.environ["DATABASE_URL"])
+        self.floor.autocommit = True
+        seconds = float(os.environ.get("BENCH_TIMEOUT", "0"))
+        if seconds:
+            with self.floor.cursor() as cursor:
+                cursor.execute("SET statement_timeout = %s", [int(seconds * 1000)])
+        self.cursor = self.floor.cursor()
+        self.urls: dict[str, str] = {}
+        self.calls: dict = {}
+
+    def resolve(self, target: int | None) -> dict:
+        setting = self.setting = dashboard_scenarios.resolve(target)
+        self.client.force_login(setting.user)
+        self.urls = dashboard_scenarios.page_urls(setting.team)
+        self.calls = dashboard_scenarios.calls(setting, self.cursor)
+        names = [n for n in dashboard_scenarios.NAMES if n in self.urls or n in self.calls]
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW server_version")
+            version = cursor.fetchone()[0]
+        return {"postgres": version, "user": setting.user.email, "team": setting.team.slug,
+                "timezone": setting.team.timezone, "target": setting.target,
+                "teams": setting.teams, "incidents": setting.incidents,
+                "library": setting.library, "rows": setting.rows,
+                "biggest": setting.biggest.slug, "biggest_rows":
+                dashboard_scenarios.team_rows(setting.biggest),
+                "scenarios": [[n, self.urls.get(n, "")] for n in names]}
+
+    def once(self, name: str) -> tuple[float | None, str | None]:
+        if name in dashboard_scenarios.COUNTED:
+            with override_settings(LIBRARY_METRICS_CACHE_SECONDS=0):
+                return self._once(name)
+        return self._once(name)
+
+    def _once(self, name: str) -> tuple[float | None, str | None]:
+        if name in self.urls:
+            return _timed_get(self.client, self.urls[name])
+        started = time.perf_counter()
+        try:
+            self.calls[name]()
+        except OperationalError as error:
+            if getattr(error.__cause__, "pgcode", None) == QUERY_CANCELED:
+                return None, "timeout"
+            raise
+        return (time.perf_counter() - started) * 1000, None
+
+    def warm(self, name: str) -> dict:
+        with CaptureQueriesContext(connection) as queries:
+            ms, error = self.once(name)
+        return {"ms": ms, "error": error, "queries": len(queries)}
+
+    def time(self, name: str, repeat: int) -> dict:
+        times, error = [], None
+        for _ in range(repeat):
+            ms, error = self.once(name)
+            if error:
+                break
+            times.append(ms)
+        return {"ms": times, "error": error}
+
+    def check(self) -> dict:
+        extra = [] if self.setting.biggest == self.setting.team else [self.setting.biggest]
+        return {"problems": dashboard_scenarios.check(self.setting, self.cursor, teams=extra)}
+
+    def after_a_write(self) -> dict:
+        return dashboard_scenarios.library_after_a_write(self.setting)
+
+    def explain(self, period: str) -> dict:
+        return {"queries": dashboard_scenarios.explain(self.setting.biggest, period)}
+
+
 def main() -> None:
     reply_to = sys.stdout
     sys.stdout = sys.stderr  # nothing but replies on the pipe
@@ -122,8 +202,13 @@ def main() -> None:
     # BENCH_MODE=api: the REST API's scenarios (bench/api.py), read with a personal API token
     # made for the member now and revoked when the worker quits.
     api = os.environ.get("BENCH_MODE") == "api"
+    dashboards = None
     token = None
-    if api:
+    if os.environ.get("BENCH_MODE") == "dashboards":
+        setting = None
+        client = Client()
+        dashboards = Dashboards(client)
+    elif api:
         setting, found = scenarios.resolve_api()
         token, key = token_create(user=setting.user, name=f"benchmark {uuid.uuid4()}",
                                   read_only=True)
@@ -143,6 +228,23 @@ def main() -> None:
         for line in sys.stdin:
             request = json.loads(line)
             command = request["cmd"]
+            if dashboards is not None and command.startswith("dash_"):
+                action = command.removeprefix("dash_")
+                if action == "resolve":
+                    reply(dashboards.resolve(request.get("target")))
+                elif action == "warm":
+                    reply(dashboards.warm(request["name"]))
+                elif action == "time":
+                    reply(dashboards.time(request["name"], request["repeat"]))
+                elif action == "check":
+                    reply(dashboards.check())
+                elif action == "after_write":
+                    reply(dashboards.after_a_write())
+                elif action == "explain":
+                    reply(dashboards.explain(request.get("period", "90d")))
+                else:
+                    reply({"error": f"unknown command {command}"})
+                continue
             if command == "resolve":
                 with connection.cursor() as cursor:
                     cursor.execute("SHOW server_version")
