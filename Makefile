@@ -60,3 +60,6 @@ vendor:
 	cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx.org/LICENSE $(HTMX_DIR)/
 	mkdir -p $(CHARTJS_DIR)
 	cp node_modules/chart.js/dist/chart.umd.min.js node_modules/chart.js/LICENSE.md $(CHARTJS_DIR)/
+	# Without its source map, which is not shipped: the reference would make collectstatic's
+	# manifest (DEBUG=false) look for a file that is not there.
+	sed -i '/^\/\/# sourceMappingURL=/d' $(CHARTJS_DIR)/chart.umd.min.js
