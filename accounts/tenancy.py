@@ -6,6 +6,7 @@ manager from `TeamOwnedQuerySet` (NetBox's RestrictedQuerySet is the model):
 
     Incident.objects.for_user(user)      # what a person may read: their teams' rows + shared
     Incident.objects.for_team(team)      # what a team may read (a learning may link these)
+    Incident.objects.owned_by(team)      # what a team owns (its dashboard's counts)
     Incident.objects.writable_by(user)   # rows of the teams where the person may write
 
 "May write" has one definition, `Membership.can_write` (members and managers); services call
@@ -108,6 +109,12 @@ class TeamOwnedQuerySet(models.QuerySet):
         """What one team may read, whoever of its members is acting: what it owns and the
         rows every team may read. Team-owned records (learnings) point only at these."""
         return self.filter(self.tenancy.readable_q(team))
+
+    def owned_by(self, team: Team) -> "TeamOwnedQuerySet":
+        """What one team owns, without the rows every team may read: a dashboard's or a
+        digest's counts of the team's own records. (for_team(team) narrowed to the team's
+        own rows is the same set, but asks PostgreSQL for the shared rows too.)"""
+        return self.filter(self.tenancy.team_q(team))
 
     def readable(self, *, user: User | None = None, team: Team | None = None
                  ) -> "TeamOwnedQuerySet":

@@ -3,10 +3,10 @@
 One definition per metric, each in its own selector whose docstring is the definition; the
 dashboards show the same words under "How is this counted?" (`DEFINITIONS`, read from the
 docstrings, so the page and the code cannot drift apart). Every count reads through the
-tenancy layer: a team's own rows (`for_team(team)` narrowed to what the team owns), or the
-library's shared rows (`readable(...)` narrowed to library visibility). Archived objects never
-count. Dates are the team's calendar: `occurred_on` is a day already, and stored times
-(created, adopted, done) are read in the team's time zone.
+tenancy layer: a team's own rows (`owned_by(team)`), or the library's shared rows
+(`readable(...)` narrowed to library visibility). Archived objects never count. Dates are
+the team's calendar: `occurred_on` is a day already, and stored times (created, adopted, done)
+are read in the team's time zone.
 """
 
 import datetime as dt
@@ -172,9 +172,8 @@ class LibraryMetrics:
 
 
 def _team_incidents(team: Team) -> QuerySet[Incident]:
-    """The team's own logged incidents that are not archived (the tenancy door, then the
-    team's own rows among what it may read)."""
-    return Incident.objects.for_team(team).filter(Incident.tenancy.team_q(team)).active()
+    """The team's own logged incidents that are not archived."""
+    return Incident.objects.owned_by(team).active()
 
 
 def _in(period: Period) -> Q:
@@ -256,7 +255,7 @@ def _in_force_learnings(team: Team) -> Exists:
         Q(incident__primary_cause_id=cause) | Q(incident__contributing_causes=cause)
     ).exclude(incident_id=OuterRef(OuterRef("pk")))
     return Exists(
-        Learning.objects.for_team(team).filter(Learning.tenancy.team_q(team)).active()
+        Learning.objects.owned_by(team).active()
         .filter(adopted_at__isnull=False, adopted_at__date__lt=occurred_on)
         .filter(Q(retired_at__isnull=True) | Q(retired_at__date__gte=occurred_on))
         .filter(Exists(covering))
@@ -314,7 +313,7 @@ def learning_counts(*, team: Team, period: Period) -> tuple[dict[str, int], int]
     statuses = {status: Count("pk", filter=Q(status=status)) for status in LearningStatus.values}
     drawn_from_others = Exists(counted_links().filter(incident__origin=Origin.EXTERNAL))
     result = (
-        Learning.objects.for_team(team).filter(Learning.tenancy.team_q(team)).active()
+        Learning.objects.owned_by(team).active()
         .aggregate(**statuses,
                    created=Count("pk", filter=_dated("created_at", period)),
                    adopted_in_period=Count("pk", filter=_dated("adopted_at", period)),
@@ -333,7 +332,7 @@ def action_item_counts(*, team: Team, period: Period) -> dict[str, int]:
     today = team.today()
     open_ = Q(done_at__isnull=True) & ~Q(learning__status=LearningStatus.RETIRED)
     return (
-        ActionItem.objects.for_team(team).filter(ActionItem.tenancy.team_q(team))
+        ActionItem.objects.owned_by(team)
         .active().filter(learning__archived_at__isnull=True)
         .aggregate(open=Count("pk", filter=open_),
                    overdue=Count("pk", filter=open_ & Q(due_on__lt=today)),
@@ -353,7 +352,7 @@ def recent_incidents(*, team: Team, period: Period) -> list[Incident]:
 def recent_learnings(*, team: Team, period: Period) -> list[Learning]:
     """recent_learnings: the team's learnings created in the period, newest first, at most
     five."""
-    return list(Learning.objects.for_team(team).filter(Learning.tenancy.team_q(team)).active()
+    return list(Learning.objects.owned_by(team).active()
                 .filter(_dated("created_at", period)).select_related("owner")
                 .order_by("-created_at", "-pk")[:RECENT])
 
@@ -384,8 +383,8 @@ def team_metrics(*, team: Team, period: Period) -> TeamMetrics:
 def team_has_history(*, team: Team) -> bool:
     """Whether the team has ever logged an incident or drawn a learning (archived ones
     included): a team with neither is new, and its dashboard says what to do first."""
-    learnings = Learning.objects.for_team(team).filter(Learning.tenancy.team_q(team))
-    return (Incident.objects.for_team(team).filter(Incident.tenancy.team_q(team)).exists()
+    learnings = Learning.objects.owned_by(team)
+    return (Incident.objects.owned_by(team).exists()
             or learnings.exists())
 
 

@@ -51,6 +51,10 @@ def test_a_team_reads_its_rows_and_shared_ones_whoever_acts(rows, team):
     assert _all(lambda model: model.objects.for_team(team)) == rows["own"] | rows["shared"]
 
 
+def test_a_team_owns_its_rows_only_not_the_shared_ones_of_others(rows, team):
+    assert _all(lambda model: model.objects.owned_by(team)) == rows["own"]
+
+
 def test_a_person_may_write_only_their_own_teams_rows_never_shared_ones_of_others(
         rows, member, viewer):
     assert _all(lambda model: model.objects.writable_by(member)) == rows["own"]
