@@ -27,6 +27,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.text import capfirst
 
+from .changes import mark_changed
+
 HISTORY_LIMIT = 50
 # Display text of one value, in characters; raw values stay whole.
 TEXT_LIMIT = 120
@@ -53,6 +55,7 @@ def one_history_record(obj, *, user, created: bool = False,
         return
     attribute_history(obj, user)
     obj.save(update_fields=["updated_at"])
+    mark_changed(type(obj))
     if created:
         # simple-history takes the save above for a change: it is the creation.
         obj.history.update(history_type="+")

@@ -9,6 +9,7 @@ from typing import TypeVar
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from .changes import mark_changed
 from .history import attribute_history
 
 T = TypeVar("T", bound=models.Model)
@@ -47,4 +48,5 @@ def set_archived(obj: models.Model, *, user, archived: bool) -> bool:
     attribute_history(obj, user)
     obj.archived_at = timezone.now() if archived else None
     obj.save(update_fields=["archived_at", "updated_at"])
+    mark_changed(type(obj))
     return True

@@ -25,6 +25,7 @@ from django.db.models.functions import ExtractYear
 from django.utils import timezone
 
 from accounts.models import Team, User
+from common.changes import change_token
 from incidents.models import (
     Incident,
     Organization,
@@ -409,17 +410,20 @@ def library_metrics(*, user: User | None = None, team: Team | None = None) -> Li
     score_by_cause: the mean response score (0–4) of each primary cause's shared incidents."""
     # The counts are kept in the cache under the number of the newest incident change (every
     # create, edit, archive, restore and change of visibility writes one to the incidents'
-    # history), so they are counted again after any change and read from the cache until
-    # then: three queries when cached, five when counted (four with no cache). Names of
-    # causes and organisations are always read fresh.
+    # history) and the incidents' change token (common.changes, moved when such a write
+    # commits: history numbers are handed out in the order writes are made, not committed),
+    # so they are counted again after any change and read from the cache until then: three
+    # queries when cached, five when counted (four with no cache). Names of causes and
+    # organisations are always read fresh.
     if user is not None and not user.is_authenticated:
         return _assemble(_LibraryCounts(rows=[], organizations=[]))
     library = _library(user=user, team=team)
     seconds = settings.LIBRARY_METRICS_CACHE_SECONDS
     if not seconds:
         return _assemble(_count_library(library))
-    stamp = Incident.history.aggregate(newest=Max("history_id"))["newest"]
-    key = f"dashboards:library:{connection.settings_dict['NAME']}:{stamp}"
+    newest = Incident.history.aggregate(newest=Max("history_id"))["newest"]
+    key = (f"dashboards:library:{connection.settings_dict['NAME']}:{newest}:"
+           f"{change_token(Incident)}")
     counts = cache.get(key)
     if counts is None:
         counts = _count_library(library)

@@ -85,3 +85,32 @@ def test_a_signed_out_reader_counts_nothing_and_leaves_the_cache_alone(cached, w
     IncidentFactory(team=team, origin="external", visibility="library")
     assert library_metrics(user=AnonymousUser()).incidents == 0
     assert library_metrics(team=team).incidents == 1
+
+
+def test_a_committed_change_is_counted_even_when_it_left_no_newer_history_number(
+        cached, writer, django_capture_on_commit_callbacks):
+    """History numbers are handed out as writes are made, not as they commit: a write made
+    before another but committed after it leaves no newer number. Its commit moves the
+    incidents' change token, and that alone has the counts made again."""
+    from common.changes import mark_changed
+    from incidents.models import Incident
+    _, team = writer
+    shared = IncidentFactory(team=team, origin="external", visibility="library")
+    assert library_metrics(team=team).incidents == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        Incident.objects.filter(pk=shared.pk).update(visibility="team")   # no history record
+        mark_changed(Incident)
+    assert library_metrics(team=team).incidents == 0
+
+
+def test_the_change_token_moves_only_when_the_write_commits(
+        cached, db, django_capture_on_commit_callbacks):
+    from common.changes import change_token, mark_changed
+    from incidents.models import Incident
+    before = change_token(Incident)
+    assert change_token(Incident) == before
+    with django_capture_on_commit_callbacks(execute=False) as pending:
+        mark_changed(Incident)
+    assert change_token(Incident) == before
+    pending[0]()
+    assert change_token(Incident) != before
