@@ -6,12 +6,13 @@ the same numbers, each with the address of the incident list or library that lis
 """
 
 import datetime as dt
+import functools
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
@@ -30,9 +31,17 @@ MOVE_LABELS = {"acknowledged": "Acknowledged", "apologized": "Apologised",
                "explained_fix": "Explained the fix", "asked_for_help": "Asked for help"}
 
 
+@functools.cache
+def _route(route: str, prefix: str, urlconf: str | None) -> str:
+    return reverse(route, urlconf=urlconf)
+
+
 def _address(route: str, **params) -> str:
+    """A list's address with these filters. The route is reversed once per script prefix and
+    URLconf: a year's weeks ask for some two hundred addresses."""
+    base = _route(route, get_script_prefix(), get_urlconf())
     query = urlencode({key: value for key, value in params.items() if value not in (None, "")})
-    return f"{reverse(route)}?{query}" if query else reverse(route)
+    return f"{base}?{query}" if query else base
 
 
 def _dates(start: dt.date, end: dt.date) -> dict[str, str]:
