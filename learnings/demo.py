@@ -2,8 +2,9 @@
 
 Everything is made through the services, then backdated so that the dashboards and the
 incident pages have months of history to show: learnings adopted before some of the team's
-own incidents (one of which repeats a cause a learning already covered), action items done
-long ago, and two left overdue.
+own incidents (one of which repeats a cause a learning already covered), learnings drawn from
+other organisations' failures the team logged itself (one noticed months before the team made
+the same mistake), action items done long ago, and two left overdue.
 
 Idempotent: a learning the team already has (same title) is left alone, action items and all.
 """
@@ -37,9 +38,16 @@ PUMPKIN_SPICE = "Pumpkin-spice countdown posted during the flood warnings"
 ASK_NORTHWIND = "#AskNorthwind Q&A filled with questions about barista pay"
 MATCH_DAY_TWEET = "Barista's personal match-day tweet sent from the brand account"
 HOLIDAY_CUP = "Holiday cup artwork criticised as stereotyping"
+AUTO_REPLY = "Auto-reply bot thanked a customer for reporting food poisoning"
+STORE_CLOSURE = "Wrong store-closure graphic posted for the whole chain"
 # Its primary cause (defensive-response) is covered by a learning adopted months before it
 # happened: the demo's repeat cause.
 ALLERGEN_REPLY = "Reply deleted after a customer's allergen question"
+
+# Other organisations' incidents the demo team logged (incidents.demo.EXTERNAL_INCIDENTS).
+GREENLANE_BOT = "Grocer's comment bot answered photos of mouldy bread with 'Looks delicious!'"
+MOORFIELD_NOTICE = "Water company's boil-water notice posted to every region instead of one"
+TIDEWATER_HIJACK = "Rail operator's account hijacked to promote a crypto giveaway for six hours"
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,8 @@ class DemoLearning:
     created: int  # days ago
     steps: tuple[tuple[str, int], ...] = ()  # (status, days ago), made by the manager
     library: tuple[str, ...] = ()
-    own: tuple[str, ...] = ()
+    own: tuple[str, ...] = ()  # the team's own incidents
+    external: tuple[str, ...] = ()  # other organisations' incidents the team logged
     retired_reason: str = ""
     review_in: int | None = None  # days from today
     actions: tuple[DemoAction, ...] = ()
@@ -231,6 +240,91 @@ DEMO_LEARNINGS = [
                        ActionKind.PREVENTIVE, Role.MEMBER, created=20, due=21),
         ),
     ),
+    # Drawn from an external incident the team logged seven months before its own bot did
+    # the same; adopted after that, so no own incident since repeats automation-misfire.
+    DemoLearning(
+        title="Auto-replies never answer a complaint",
+        owner=Role.MEMBER,
+        own=(AUTO_REPLY,),
+        external=(GREENLANE_BOT,),
+        created=88, steps=((LearningStatus.PROPOSED, 86), (LearningStatus.ADOPTED, 84)),
+        review_in=90,
+        lesson=(
+            "We logged Greenlane Grocers' comment bot answering photos of mouldy bread with "
+            "*\"Looks delicious!\"* and agreed it could never happen to us. Seven months later "
+            "our own responder thanked a customer for their \"lovely feedback\" on a "
+            "food-poisoning complaint.\n\n"
+            "- A keyword rule matches words, not meaning: \"bread\", \"cake\" and "
+            "\"feedback\" appear in complaints as often as in praise.\n"
+            "- A cheerful automatic reply to a complaint reads as mockery, and is screenshotted "
+            "as such."
+        ),
+        practice=(
+            "- Auto-replies only on posts and campaigns that ask for entries, never on the "
+            "page as a whole.\n"
+            "- Any comment that mentions illness, allergens, refunds or staff goes to a person.\n"
+            "- A new rule is tried against a month of real complaints before it goes live."
+        ),
+        actions=(
+            DemoAction("Switch the auto-responder off on posts that mention illness, refunds "
+                       "or allergens", ActionKind.CORRECTIVE, Role.MEMBER,
+                       created=84, due=-80, done=83),
+            DemoAction("Try every new auto-reply rule against a month of real complaints",
+                       ActionKind.PREVENTIVE, Role.MANAGER, created=60, due=20),
+        ),
+    ),
+    # Another organisation's slip the team logged, then made itself; adopted after both.
+    DemoLearning(
+        title="Check which pages a post goes to before it goes",
+        owner=Role.MANAGER,
+        own=(STORE_CLOSURE,),
+        external=(MOORFIELD_NOTICE,),
+        created=38, steps=((LearningStatus.ADOPTED, 33),),
+        review_in=60,
+        lesson=(
+            "Moorfield Water's boil-water notice for one town went out on every regional page, "
+            "and six weeks later our closing-early graphic for one store went out on every "
+            "store's page. Both were posted through a tool that picks a whole group of pages "
+            "unless someone narrows it down."
+        ),
+        practice=(
+            "- Every post chooses its pages; the publishing tool starts with none selected.\n"
+            "- Anything about opening hours, safety or prices is checked by a second person, "
+            "who reads out the list of pages before it goes."
+        ),
+        actions=(
+            DemoAction("Make the publishing tool start with no pages selected",
+                       ActionKind.PREVENTIVE, Role.MANAGER, created=33, due=-25, done=30),
+            DemoAction("Add 'which pages?' to the second-person check for hours and safety "
+                       "posts", ActionKind.DETECTIVE, Role.MEMBER, created=33, due=-20, done=31),
+        ),
+    ),
+    # Learned from another organisation only: the demo has no account compromise of its own.
+    DemoLearning(
+        title="Every brand account has two-factor sign-in and a way back in",
+        owner=Role.MEMBER,
+        external=(TIDEWATER_HIJACK,),
+        created=24, steps=((LearningStatus.PROPOSED, 20), (LearningStatus.ADOPTED, 15)),
+        review_in=90,
+        lesson=(
+            "Tidewater Rail's account posted a fake refund giveaway for six hours on a Saturday "
+            "night. The password was shared in a spreadsheet, there was no second factor, and "
+            "nobody knew how to reach the platform outside office hours.\n\n"
+            "We checked ours the following Monday: two of our five accounts had the same gaps."
+        ),
+        practice=(
+            "- Every brand account signs in with two factors: the work phones' security keys.\n"
+            "- Passwords live in the team's password manager, never in a document.\n"
+            "- The hijacked-account runbook (who calls which platform, what we post where) is "
+            "printed in the crisis checklist."
+        ),
+        actions=(
+            DemoAction("Move every brand account to two-factor sign-in with security keys",
+                       ActionKind.PREVENTIVE, Role.MEMBER, created=15, due=-5, done=9),
+            DemoAction("Write the hijacked-account runbook with each platform's emergency "
+                       "contact", ActionKind.CORRECTIVE, Role.MANAGER, created=15, due=10),
+        ),
+    ),
 ]
 
 
@@ -288,7 +382,8 @@ def _make_learning(team: Team, people: dict[str, User], spec: DemoLearning,
     # dashboards have months of history (and the repeat cause has an adoption date to precede).
     manager = people[Role.MANAGER]
     incident_ids = [_library_incident(title).public_id for title in spec.library]
-    incident_ids += [Incident.objects.get(team=team, title=title).public_id for title in spec.own]
+    incident_ids += [Incident.objects.get(team=team, title=title).public_id
+                     for title in spec.own + spec.external]
     review_on = team.today() + timedelta(days=spec.review_in) if spec.review_in else None
     learning, _ = services.learning_create_from_incidents(
         user=people[spec.owner], team=team, incident_ids=incident_ids, title=spec.title,

@@ -1,11 +1,13 @@
-"""manage.py load_demo: the shared library seed, a demo team, its people and own incidents
-(incidents.demo), and its learnings and action items (learnings.demo).
+"""manage.py load_demo: the shared library seed, a demo team, its people, own incidents and the
+external incidents it logged (incidents.demo), and its learnings and action items
+(learnings.demo).
 
 The demo is loaded once for the module and the tests only read it; a test that loads it again
 does so inside its own transaction, rolled back after it.
 """
 
 import csv
+from decimal import Decimal
 from io import StringIO
 
 import pytest
@@ -13,7 +15,9 @@ from django.core.management import call_command
 from django.http import HttpRequest
 
 from accounts.models import Membership, Team, User
-from incidents.demo import DEMO_PEOPLE
+from dashboards.metrics import team_metrics
+from dashboards.periods import period_from
+from incidents.demo import DEMO_PEOPLE, EXTERNAL_INCIDENTS
 from incidents.links import normalize_link
 from incidents.models import Incident, Organization, Source, TimelineEvent
 from incidents.seed import LIBRARY_TEAM, SEED_CSV
@@ -65,18 +69,40 @@ def test_seed_file_holds_forty_cases():
     assert len(seed_rows()) == 40
 
 
-def test_library_holds_the_forty_seed_cases_as_shared_external_incidents(demo):
+def test_library_holds_the_forty_seed_cases_and_seven_the_demo_team_shared(demo):
     library = Incident.objects.filter(team__slug=LIBRARY_TEAM["slug"])
     assert library.count() == 40
     assert set(library.values_list("visibility", "origin")) == {("library", "external")}
-    assert Incident.objects.filter(visibility="library").count() == 40
+    shared = Incident.objects.filter(visibility="library")
+    assert shared.count() == 47
+    assert shared.exclude(team__slug=LIBRARY_TEAM["slug"]).count() == 7
+    assert set(shared.values_list("origin", flat=True)) == {"external"}
 
 
 def test_demo_team_has_eight_own_private_incidents(demo):
-    own = Incident.objects.filter(team__slug="demo")
+    own = Incident.objects.filter(team__slug="demo", origin="own")
     assert own.count() == 8
-    assert set(own.values_list("visibility", "origin")) == {("team", "own")}
+    assert set(own.values_list("visibility", flat=True)) == {"team"}
     assert set(own.values_list("organization__name", flat=True)) == {"Northwind Coffee"}
+
+
+def test_demo_team_logged_thirteen_external_incidents_seven_shared_six_kept_to_itself(demo):
+    external = Incident.objects.filter(team__slug="demo", origin="external")
+    assert external.count() == 13
+    assert external.filter(visibility="library").count() == 7
+    assert external.filter(visibility="team").count() == 6
+    assert set(external.values_list("title", flat=True)) == {
+        row[1] for row in EXTERNAL_INCIDENTS}
+    # Other organisations' failures: none of them Northwind's, none a library seed case.
+    organizations = set(external.values_list("organization__name", flat=True))
+    assert len(organizations) == 13
+    assert "Northwind Coffee" not in organizations
+    assert not organizations & {row["organization"] for row in seed_rows()}
+    assert not set(external.values_list("title", flat=True)) & {
+        row["title"] for row in seed_rows()}
+    # Made by both writers of the team.
+    assert set(external.values_list("created_by__email", flat=True)) == {
+        "manager@demo.misfire.test", "member@demo.misfire.test"}
 
 
 def test_demo_people_can_log_in_with_the_demo_password(demo, client):
@@ -96,16 +122,19 @@ def test_demo_prints_the_logins_and_what_it_loaded(demo):
     for email, _, _ in DEMO_PEOPLE:
         assert email in demo
     assert "Library: 40 incidents loaded" in demo
-    assert "8 own incidents added" in demo
-    assert "Learnings: 6 added, 0 already there" in demo
-    assert "10 action items added, 2 overdue" in demo
+    assert "8 own incidents added, 0 already there; " in demo
+    assert "13 external incidents added, 0 already there." in demo
+    assert "Learnings: 9 added, 0 already there" in demo
+    assert "(1 draft, 1 proposed, 6 adopted, 1 retired)" in demo
+    assert "16 action items added, 2 overdue" in demo
 
 
 def test_a_second_run_says_everything_was_already_there(demo):
     again = load_demo()
     assert "Library: 0 incidents loaded, 40 already there" in again
-    assert "0 own incidents added, 8 already there" in again
-    assert "Learnings: 0 added, 6 already there" in again
+    assert "0 own incidents added, 8 already there; " in again
+    assert "0 external incidents added, 13 already there." in again
+    assert "Learnings: 0 added, 9 already there" in again
     assert "0 action items added" in again
 
 
@@ -161,12 +190,12 @@ def demo_manager(demo):
     return User.objects.get(email="manager@demo.misfire.test")
 
 
-def test_demo_team_has_six_learnings_in_every_status(demo_team):
+def test_demo_team_has_nine_learnings_in_every_status(demo_team):
     learnings = Learning.objects.filter(team=demo_team)
-    assert learnings.count() == 6
+    assert learnings.count() == 9
     assert Learning.objects.exclude(team=demo_team).count() == 0
     statuses = sorted(learnings.values_list("status", flat=True))
-    assert statuses == sorted(["adopted"] * 3 + ["proposed", "draft", "retired"])
+    assert statuses == sorted(["adopted"] * 6 + ["proposed", "draft", "retired"])
     assert set(learnings.values_list("owner__email", flat=True)) == {
         "manager@demo.misfire.test", "member@demo.misfire.test"}
     for learning in learnings:
@@ -194,16 +223,38 @@ def test_learnings_are_drawn_from_library_own_and_both(demo_team):
     external = learnings.drawn_from("external")
     own = learnings.drawn_from("own")
     both = learnings.drawn_from("both")
-    assert external.count() >= 2
-    assert own.count() >= 2
-    assert both.count() >= 1
+    assert external.count() == 3
+    assert own.count() == 2
+    assert both.count() == 4
     assert external.count() + own.count() + both.count() == learnings.count()
     for learning in external:
-        assert set(learning.incidents.values_list("visibility", flat=True)) == {"library"}
-        assert set(learning.incidents.values_list("team__slug", flat=True)) == {
-            LIBRARY_TEAM["slug"]}
+        assert set(learning.incidents.values_list("origin", flat=True)) == {"external"}
     for learning in own:
         assert set(learning.incidents.values_list("team", flat=True)) == {demo_team.pk}
+    # Some from the library's cases only, one from an incident the team logged itself.
+    library_only = [learning.title for learning in external
+                    if set(learning.incidents.values_list("team__slug", flat=True))
+                    == {LIBRARY_TEAM["slug"]}]
+    assert sorted(library_only) == ["Answer criticism where it was posted; never delete it",
+                                    "Find out why a hashtag is trending before we use it"]
+    (logged,) = external.exclude(title__in=library_only)
+    assert set(logged.incidents.values_list("team", flat=True)) == {demo_team.pk}
+
+
+def test_learnings_drawn_from_the_teams_logged_external_incidents(demo_team):
+    drawn = Learning.objects.filter(team=demo_team, incidents__team=demo_team,
+                                    incidents__origin="external").distinct()
+    assert sorted(drawn.values_list("title", flat=True)) == [
+        "Auto-replies never answer a complaint",
+        "Check which pages a post goes to before it goes",
+        "Every brand account has two-factor sign-in and a way back in",
+    ]
+    for learning in drawn:
+        assert learning.status == LearningStatus.ADOPTED
+        assert learning.action_items.count() == 2
+    # One incident the team only logged, one it shared with the library, one of each source.
+    visibility = set(drawn.values_list("incidents__visibility", flat=True))
+    assert visibility == {"team", "library"}
 
 
 def test_one_own_incident_repeats_a_cause_an_adopted_learning_covered(demo_team, demo_manager):
@@ -224,16 +275,16 @@ def test_one_own_incident_repeats_a_cause_an_adopted_learning_covered(demo_team,
 
 def test_action_items_some_done_some_open_two_overdue(demo_team):
     items = ActionItem.objects.filter(learning__team=demo_team).select_related("learning__team")
-    assert items.count() == 10
+    assert items.count() == 16
     assert set(items.values_list("kind", flat=True)) == {"preventive", "detective", "corrective"}
     assert set(items.values_list("owner__email", flat=True)) == {
         "manager@demo.misfire.test", "member@demo.misfire.test"}
     done = [item for item in items if item.is_done]
     overdue = [item for item in items if item.is_overdue()]
     upcoming = [item for item in items if not item.is_done and not item.is_overdue()]
-    assert len(done) == 6
+    assert len(done) == 10
     assert len(overdue) == 2
-    assert len(upcoming) == 2
+    assert len(upcoming) == 4
     today = demo_team.today()
     assert all(item.due_on >= today for item in upcoming)
     for item in done:
@@ -242,6 +293,48 @@ def test_action_items_some_done_some_open_two_overdue(demo_team):
     for item in overdue:
         # Backdated in the history too: the item reads as made with that date.
         assert item.history.earliest("history_date").due_on == item.due_on
+
+
+def demo_dashboard(team, period):
+    return team_metrics(team=team, period=period_from({"period": period}, today=team.today()))
+
+
+def test_demo_dashboard_over_90_days_shows_own_and_external_incidents(demo_team):
+    metrics = demo_dashboard(demo_team, "90d")
+    assert metrics.incidents == {"own": 4, "external": 5}
+    weeks = metrics.incidents_per_week
+    assert sum(week.own for week in weeks) == 4
+    assert sum(week.external for week in weeks) == 5
+    assert [(cause.slug, cause.own, cause.external, cause.own_before, cause.external_before)
+            for cause in metrics.causes] == [
+        ("defensive-response", 1, 1, 0, 0),
+        ("production-slip", 1, 1, 0, 0),
+        ("account-compromise", 0, 1, 0, 0),
+        ("automation-misfire", 0, 1, 1, 0),
+        ("cultural-insensitivity", 1, 0, 0, 1),
+        ("service-failure-escalated", 1, 0, 0, 1),
+        ("tone-deaf-creative", 0, 1, 0, 0),
+    ]
+    # Five learnings created in the period drawn from others' failures, per four own incidents.
+    assert metrics.learning_ratio == Decimal("1.25")
+    assert metrics.learnings["created"] == 5
+    assert metrics.learnings["adopted_in_period"] == 3
+    assert metrics.action_items == {"open": 6, "overdue": 2, "done": 5}
+    assert metrics.repeat_causes == 1
+
+
+def test_demo_dashboard_over_12_months_has_a_previous_year_to_compare_with(demo_team):
+    metrics = demo_dashboard(demo_team, "12m")
+    assert metrics.incidents == {"own": 8, "external": 11}
+    assert sum(cause.external_before for cause in metrics.causes) == 2
+    before = {cause.slug: cause.external_before for cause in metrics.causes
+              if cause.external_before}
+    assert before == {"insensitive-timing": 1, "participation-hijacked": 1}
+    assert {cause.slug for cause in metrics.causes if cause.own and cause.external} == {
+        "automation-misfire", "cultural-insensitivity", "service-failure-escalated",
+        "defensive-response", "production-slip"}
+    assert metrics.learning_ratio == Decimal("0.88")
+    assert metrics.repeat_causes == 1
 
 
 def newest_record(obj):

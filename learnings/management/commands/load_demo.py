@@ -1,5 +1,5 @@
 """manage.py load_demo: the shared library seed, a demo team with its people, own incidents,
-learnings and action items.
+the other organisations' incidents it logged, learnings and action items.
 
 Idempotent: running it again changes nothing that is already there. It lives in learnings,
 the later app, so that it can load both halves (incidents never import learnings).
@@ -13,8 +13,8 @@ from learnings.demo import load_learning_demo
 
 
 class Command(BaseCommand):
-    help = ("Load the shared library seed and a demo team with three people, its own incidents, "
-            "learnings and action items.")
+    help = ("Load the shared library seed and a demo team with three people, its own and "
+            "external incidents, learnings and action items.")
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -22,7 +22,9 @@ class Command(BaseCommand):
         self.stdout.write(f"Library: {demo.library_created} incidents loaded, "
                           f"{demo.library_existing} already there.")
         self.stdout.write(f"Demo team “{demo.team.name}”: {demo.own_created} own incidents "
-                          f"added, {demo.own_existing} already there.")
+                          f"added, {demo.own_existing} already there; "
+                          f"{demo.external_created} external incidents added, "
+                          f"{demo.external_existing} already there.")
         learnings = load_learning_demo(demo.team, demo.people)
         statuses = ", ".join(f"{count} {status}" for status, count in learnings.by_status.items())
         self.stdout.write(f"Learnings: {learnings.created} added, {learnings.existing} already "
