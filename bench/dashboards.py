@@ -28,7 +28,6 @@ the most incidents of the last database, and the tables each plan reads by seque
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -51,6 +50,7 @@ from harness.runner import (  # noqa: E402
     add_run_options,
     database_urls,
     fmt,
+    interleaved_rounds,
     prepare,
     report_ending,
     report_heading,
@@ -104,32 +104,10 @@ def targets(medians: dict[tuple[str, str], float | None], names: list[str],
 
 
 def measure(workers: list[Worker], names: list[str], args) -> tuple[dict, dict, dict]:
-    times: dict[tuple[str, str], list[float]] = {}
-    failed: dict[tuple[str, str], str] = {}
-    queries: dict[tuple[str, str], int] = {}
-    for name in names:
-        for worker in workers:
-            key = (name, worker.name)
-            times[key] = []
-            answer = worker.ask(cmd="dash_warm", name=name)
-            queries[key] = answer["queries"]
-            if answer["error"]:
-                failed[key] = answer["error"]
-    for round_number in range(args.rounds):
-        order = workers[round_number % len(workers):] + workers[:round_number % len(workers)]
-        started = time.monotonic()
-        for name in names:
-            for worker in order:
-                key = (name, worker.name)
-                if key in failed:
-                    continue
-                answer = worker.ask(cmd="dash_time", name=name, repeat=args.repeat)
-                times[key].extend(answer["ms"])
-                if answer["error"]:
-                    failed[key] = answer["error"]
-        print(f"round {round_number + 1}/{args.rounds}: {time.monotonic() - started:.0f} s",
-              file=sys.stderr, flush=True)
-    return times, failed, queries
+    return interleaved_rounds(
+        workers, names, rounds=args.rounds, repeat=args.repeat,
+        warm=lambda name, worker: {"cmd": "dash_warm", "name": name},
+        timed=lambda name, worker: {"cmd": "dash_time", "name": name})
 
 
 def report(workers: list[Worker], names: list[str], times, failed, queries, args) -> dict:

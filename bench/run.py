@@ -19,7 +19,6 @@ them but one session row for the member the harness reads as.
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -31,6 +30,7 @@ from harness.runner import (  # noqa: E402
     add_serve_options,
     database_urls,
     fmt,
+    interleaved_rounds,
     prepare,
     report_ending,
     report_heading,
@@ -50,36 +50,12 @@ def pages(workers: list[Worker], infos: dict[str, dict], args) -> None:
     if args.only:
         scenario_names = [n for n in scenario_names if any(o in n for o in args.only)]
     urls = {w.name: dict(infos[w.name]["scenarios"]) for w in workers}
-    times: dict[tuple[str, str], list[float]] = {}
-    failed: dict[tuple[str, str], str] = {}
-    queries: dict[tuple[str, str], int] = {}
-    for scenario in scenario_names:
-        for worker in workers:
-            key = (scenario, worker.name)
-            times[key] = []
-            if scenario not in urls[worker.name]:
-                failed[key] = "no such page here"
-                continue
-            answer = worker.ask(cmd="warm", url=urls[worker.name][scenario])
-            if answer["error"]:
-                failed[key] = answer["error"]
-            queries[key] = answer["queries"]
-    for round_number in range(args.rounds):
-        # Rotate who goes first so that drift (another job, the cache warming) falls evenly.
-        order = workers[round_number % len(workers):] + workers[:round_number % len(workers)]
-        started = time.monotonic()
-        for scenario in scenario_names:
-            for worker in order:
-                key = (scenario, worker.name)
-                if key in failed:
-                    continue
-                answer = worker.ask(cmd="time", url=urls[worker.name][scenario],
-                                    repeat=args.repeat)
-                times[key].extend(answer["ms"])
-                if answer["error"]:
-                    failed[key] = answer["error"]
-        print(f"round {round_number + 1}/{args.rounds}: {time.monotonic() - started:.0f} s",
-              file=sys.stderr, flush=True)
+    missing = {(scenario, worker.name): "no such page here" for scenario in scenario_names
+               for worker in workers if scenario not in urls[worker.name]}
+    times, failed, queries = interleaved_rounds(
+        workers, scenario_names, rounds=args.rounds, repeat=args.repeat, failed=missing,
+        warm=lambda scenario, worker: {"cmd": "warm", "url": urls[worker.name][scenario]},
+        timed=lambda scenario, worker: {"cmd": "time", "url": urls[worker.name][scenario]})
 
     pair_list = stats.pairs(names)
     header = ["page"]

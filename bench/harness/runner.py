@@ -1,6 +1,6 @@
-"""What the harness's commands (bench/run.py, bench/api.py) share: their common options,
-naming databases, the per-database worker process, and the lines every report starts and
-ends with."""
+"""What the harness's commands (bench/run.py, bench/api.py, bench/dashboards.py) share: their
+common options, naming databases, the per-database worker process, the interleaved rounds,
+and the lines every report starts and ends with."""
 
 import argparse
 import json
@@ -15,6 +15,44 @@ from pathlib import Path
 from . import serve
 
 HERE = Path(__file__).resolve().parent
+
+
+def interleaved_rounds(workers: list, names: list[str], *, rounds: int, repeat: int,
+                       warm: dict, timed: dict, failed: dict | None = None
+                       ) -> tuple[dict, dict, dict]:
+    """Warm every scenario on every worker once (its query count), then run `rounds` rounds of
+    `repeat` timings each, the worker that goes first rotating from round to round so that
+    drift (another job, a cache warming) falls evenly. `warm` and `timed`: the worker command
+    and arguments for a scenario name (a callable), without `repeat`. `failed` may name
+    scenarios a worker lacks. Returns (times, failed, queries), keyed by (name, worker)."""
+    times: dict[tuple[str, str], list[float]] = {}
+    failed = dict(failed or {})
+    queries: dict[tuple[str, str], int] = {}
+    for name in names:
+        for worker in workers:
+            key = (name, worker.name)
+            times[key] = []
+            if key in failed:
+                continue
+            answer = worker.ask(**warm(name, worker))
+            queries[key] = answer["queries"]
+            if answer["error"]:
+                failed[key] = answer["error"]
+    for round_number in range(rounds):
+        order = workers[round_number % len(workers):] + workers[:round_number % len(workers)]
+        started = time.monotonic()
+        for name in names:
+            for worker in order:
+                key = (name, worker.name)
+                if key in failed:
+                    continue
+                answer = worker.ask(**timed(name, worker), repeat=repeat)
+                times[key].extend(answer["ms"])
+                if answer["error"]:
+                    failed[key] = answer["error"]
+        print(f"round {round_number + 1}/{rounds}: {time.monotonic() - started:.0f} s",
+              file=sys.stderr, flush=True)
+    return times, failed, queries
 
 
 def database_url(name: str) -> str:
