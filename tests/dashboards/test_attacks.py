@@ -1,0 +1,80 @@
+"""The dashboards, the metrics API and the incident list's team filter as another team or a
+hostile user would try them: odd bytes in addresses and query strings, other teams' slugs,
+and what each answer lets through. (Each test was written failing, for a finding.)"""
+
+from html import escape
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.factories import IncidentFactory
+
+NO_SUCH_TEAM = {"detail": "No such team.", "errors": {}}
+
+
+def api_as(user) -> APIClient:
+    client = APIClient()
+    client.force_authenticate(user=user)
+    return client
+
+
+# A NUL in the address: no slug holds one, so it names nothing (PostgreSQL cannot even
+# compare one: the lookup used to answer 500).
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("path", "unknown"), [
+    ("/api/v1/teams/%00/metrics/", "/api/v1/teams/nobody/metrics/"),
+    ("/api/v1/teams/comms%00/metrics/", "/api/v1/teams/nobody/metrics/"),
+    ("/api/v1/teams/%00/", "/api/v1/teams/nobody/"),
+    ("/api/v1/organizations/%00/", "/api/v1/organizations/nobody/"),
+    ("/api/v1/root-causes/%00/", "/api/v1/root-causes/nobody/"),
+    ("/api/v1/factors/%00/", "/api/v1/factors/nobody/"),
+])
+def test_a_nul_in_an_api_slug_is_the_same_404_as_an_unknown_slug(manager, path, unknown):
+    client = api_as(manager)
+    response = client.get(path)
+    assert response.status_code == 404
+    assert response.json() == client.get(unknown).json()
+
+
+@pytest.mark.django_db
+def test_a_nul_in_the_team_slug_of_the_metrics_is_no_such_team(manager):
+    response = api_as(manager).get("/api/v1/teams/comms%00/metrics/", {"period": "30d"})
+    assert response.status_code == 404
+    assert response.json() == NO_SUCH_TEAM
+
+
+# The team filter on the library page, which shows no team choice unless one is asked for
+
+
+@pytest.mark.django_db
+def test_the_library_refuses_another_teams_slug_beside_the_team_field(
+        client, manager, outsider_private_incident, library_incident):
+    IncidentFactory(team=manager.memberships.get().team, visibility="library",
+                    title="Comms shared case")
+    client.force_login(manager)
+    theirs = client.get("/library/?team=elsewhere")
+    unknown = client.get("/library/?team=no-such-team")
+    html = theirs.content.decode()
+    assert ('<ul class="errorlist" id="id_team_error" role="alert"><li>None of your teams has '
+            'this slug.</li></ul>') in html
+    assert theirs.context["filter"].errors == unknown.context["filter"].errors
+    assert escape(outsider_private_incident.title) not in html
+    # The choice offers the reader's own team only.
+    assert '<option value="comms"' in html
+    assert '<option value="elsewhere"' not in html
+
+
+@pytest.mark.django_db
+def test_the_library_shows_the_team_it_is_narrowed_to(client, manager):
+    client.force_login(manager)
+    html = client.get("/library/?team=comms").content.decode()
+    assert '<option value="comms" selected>' in html
+    assert 'aria-label="Remove the filter Team: Comms"' in html
+
+
+@pytest.mark.django_db
+def test_the_library_offers_no_team_choice_unless_one_is_asked_for(client, manager):
+    client.force_login(manager)
+    assert 'name="team"' not in client.get("/library/").content.decode()
