@@ -7,7 +7,7 @@ from html import escape
 import pytest
 from rest_framework.test import APIClient
 
-from tests.factories import IncidentFactory
+from tests.factories import IncidentFactory, OrganizationFactory
 
 NO_SUCH_TEAM = {"detail": "No such team.", "errors": {}}
 
@@ -78,3 +78,25 @@ def test_the_library_shows_the_team_it_is_narrowed_to(client, manager):
 def test_the_library_offers_no_team_choice_unless_one_is_asked_for(client, manager):
     client.force_login(manager)
     assert 'name="team"' not in client.get("/library/").content.decode()
+
+
+# The library's organisations: read through the door like every other organisation name
+
+
+@pytest.mark.django_db
+def test_a_private_organisation_never_reaches_the_library_numbers(
+        client, manager, other_team, outsider):
+    """Services share an organisation before a library incident names it; should a shared
+    incident ever name another team's private one (an edit in the admin), its name and slug
+    stay out of the library dashboard and the metrics API all the same."""
+    private = OrganizationFactory(name="Elsewhere's secret client", slug="secret-client",
+                                  team=other_team)
+    IncidentFactory(team=other_team, created_by=outsider, visibility="library",
+                    organization=private, title="Shared case")
+    client.force_login(manager)
+    html = client.get("/library/dashboard/").content.decode()
+    body = api_as(manager).get("/api/v1/library/metrics/").json()
+    assert body["incidents"] == 1
+    assert body["organizations"] == []
+    assert "secret-client" not in html
+    assert escape("Elsewhere's secret client") not in html
