@@ -100,3 +100,27 @@ def test_a_private_organisation_never_reaches_the_library_numbers(
     assert body["organizations"] == []
     assert "secret-client" not in html
     assert escape("Elsewhere's secret client") not in html
+
+
+# The learnings list, where the dashboard's learning cards lead (?team=…&status=…)
+
+
+@pytest.mark.django_db
+def test_the_learnings_list_refuses_another_teams_slug_beside_the_team_field(
+        client, manager, outsider):
+    client.force_login(manager)
+    theirs = client.get("/learnings/?team=elsewhere&status=proposed")
+    unknown = client.get("/learnings/?team=no-such-team&status=proposed")
+    html = theirs.content.decode()
+    assert ('<ul class="errorlist" id="id_team_error" role="alert"><li>Select a valid choice. '
+            'That choice is not one of the available choices.</li></ul>') in html
+    assert theirs.context["filter"].errors == unknown.context["filter"].errors
+    assert '<option value="elsewhere"' not in html
+
+
+@pytest.mark.django_db
+def test_a_one_team_reader_sees_the_team_a_card_link_narrowed_the_learnings_to(client, manager):
+    client.force_login(manager)
+    html = client.get("/learnings/?team=comms&status=proposed").content.decode()
+    assert '<option value="comms" selected>' in html
+    assert 'name="team"' not in client.get("/learnings/").content.decode()
