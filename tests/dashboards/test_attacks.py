@@ -124,3 +124,17 @@ def test_a_one_team_reader_sees_the_team_a_card_link_narrowed_the_learnings_to(c
     html = client.get("/learnings/?team=comms&status=proposed").content.decode()
     assert '<option value="comms" selected>' in html
     assert 'name="team"' not in client.get("/learnings/").content.decode()
+
+
+# Methods: the dashboards only read
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/", "/teams/comms/dashboard/", "/teams/elsewhere/dashboard/",
+                                  "/teams/nobody/dashboard/", "/library/dashboard/"])
+def test_a_post_to_a_dashboard_is_405_whoever_owns_the_team(client, manager, other_team, path):
+    client.force_login(manager)
+    response = client.post(path, {"period": "30d"})
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
+    assert response.content == b""
