@@ -505,10 +505,12 @@ def _assemble(counts: _LibraryCounts) -> LibraryMetrics:
 
 def _named_organizations(top: list[tuple[int, int]]) -> list[Count_]:
     """The organisations' names and slugs as they are now (an organisation a shared incident
-    names is shared, so any reader may see it), most incidents first, then by name."""
+    names is shared, so any reader may see it), most incidents first, then by name. Read
+    through the door all the same: a private one (which no service lets a shared incident
+    name) is left out."""
     if not top:
         return []
-    named = Organization.objects.in_bulk([pk for pk, _ in top])
+    named = Organization.objects.shared().in_bulk([pk for pk, _ in top])
     return sorted((Count_(key=named[pk].slug, label=named[pk].name, incidents=n)
                    for pk, n in top if pk in named),
                   key=lambda count: (-count.incidents, count.label))

@@ -41,7 +41,9 @@ class _ReadOnly(ApiViewSet):
         return access.reader(self.request).narrow(self.rows())
 
     def get_object(self):
-        found = self.get_queryset().filter(slug=self.kwargs["slug"]).first()
+        slug = self.kwargs["slug"]
+        # No slug holds a NUL, and PostgreSQL cannot compare one: it names nothing.
+        found = None if "\x00" in slug else self.get_queryset().filter(slug=slug).first()
         if found is None:
             raise Http404(self.not_found)
         return found
