@@ -24,6 +24,8 @@ from django.db.models import Q
 from .models import Membership, Team, User
 
 NOT_A_WRITER = "Only members and managers of {team} can change this."
+# A team slug that is not one of the reader's teams: the same words whether it exists or not.
+NOT_YOUR_TEAM = "None of your teams has this slug."
 
 
 @dataclass(frozen=True)

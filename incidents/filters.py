@@ -6,7 +6,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
 from accounts.models import Team
-from accounts.tenancy import reader_team_ids
+from accounts.tenancy import NOT_YOUR_TEAM, reader_team_ids
 from common.filters import ArchivableListFilter, DateRangeFilterForm, PeriodFilter, from_to
 from common.forms import RememberedSelect
 from common.text import search_text
@@ -88,7 +88,6 @@ class ExistsPerRow(Exists):
     template = "EXISTS(%(subquery)s OFFSET 0)"
 
 
-NOT_YOUR_TEAM = "None of your teams has this slug."
 
 
 class IncidentFilter(ArchivableListFilter):

@@ -5,6 +5,7 @@ import django_filters
 from django.db.models import F
 
 from accounts.models import Team, User
+from accounts.tenancy import NOT_YOUR_TEAM
 from common.filters import ArchivableListFilter, DateRangeFilterForm, PeriodFilter, from_to
 from incidents.filters import CauseFilter
 
@@ -37,6 +38,7 @@ class LearningFilter(ArchivableListFilter):
     )
     team = django_filters.ModelChoiceFilter(
         queryset=Team.objects.none(), to_field_name="slug", empty_label="All my teams",
+        error_messages={"invalid_choice": NOT_YOUR_TEAM},
     )
     period = PeriodFilter(lookup="created_at__date", label="Created")
     created_after, created_before = from_to("created_at", of_moment=True)

@@ -4,13 +4,13 @@ by the same names) plus `team`, `archived=true|false|all` and `ordering`."""
 import django_filters
 
 from accounts.models import Team
+from accounts.tenancy import NOT_YOUR_TEAM
 from incidents.filters import ORDERINGS, IncidentFilter
 
 ARCHIVED_CHOICES = [("false", "Active only"), ("true", "Archived only"), ("all", "Both")]
 # The list page's orders, by the same names.
 ORDERING_CHOICES = [(name, name) for name in ORDERINGS]
 
-NOT_YOUR_TEAM = "None of your teams has this slug."
 
 DESCRIPTIONS = {
     "team": "A team's slug: that team's incidents (one of the caller's teams).",

@@ -13,6 +13,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Team
+from accounts.tenancy import NOT_YOUR_TEAM
 from common.text import LONG_TEXT_MAX
 from incidents.models import (
     Actor,
@@ -251,7 +252,6 @@ def incident_json(row: dict, when, links) -> dict:
 PRIVATE_SLUG = re.compile(rf"[a-z0-9-]+-[a-z][a-z0-9]{{{PRIVATE_TAIL_LENGTH - 1}}}")
 NO_SUCH_ORGANIZATION = ("No organisation you can see has this slug. To name a new "
                         "organisation, give its name as people write it.")
-NOT_YOUR_TEAM = "None of your teams has this slug."
 SLUG_MESSAGES = {"does_not_exist": "Unknown slug: {value}.", "invalid": "Give a slug."}
 
 

@@ -112,8 +112,8 @@ def test_the_learnings_list_refuses_another_teams_slug_beside_the_team_field(
     theirs = client.get("/learnings/?team=elsewhere&status=proposed")
     unknown = client.get("/learnings/?team=no-such-team&status=proposed")
     html = theirs.content.decode()
-    assert ('<ul class="errorlist" id="id_team_error" role="alert"><li>Select a valid choice. '
-            'That choice is not one of the available choices.</li></ul>') in html
+    assert ('<ul class="errorlist" id="id_team_error" role="alert"><li>None of your teams has '
+            'this slug.</li></ul>') in html
     assert theirs.context["filter"].errors == unknown.context["filter"].errors
     assert '<option value="elsewhere"' not in html
 
