@@ -470,7 +470,10 @@ def _assemble(counts: _LibraryCounts) -> LibraryMetrics:
         score[cause_id][0] += score_sum
         score[cause_id][1] += n
         platforms[platform] += n
-        tally = severities[severity]
+        # A severity outside the choices (written round the services) has no row of its own.
+        tally = severities.get(severity)
+        if tally is None:
+            continue
         tally["incidents"] += n
         for move, count in zip(RESPONSE_MOVES, moves, strict=True):
             tally[move] += count
@@ -486,9 +489,9 @@ def _assemble(counts: _LibraryCounts) -> LibraryMetrics:
         causes_by_year=[CauseYears(slug=causes[pk].slug, name=causes[pk].name,
                                    per_year=[by_cause_year[pk].get(year, 0) for year in years])
                         for pk in ordered],
-        platforms=[Count_(key=key, label=platform_labels.get(key, key), incidents=n)
-                   for key, n in sorted(platforms.items(),
-                                        key=lambda item: (-item[1], platform_labels[item[0]]))],
+        platforms=sorted((Count_(key=key, label=platform_labels.get(key, key), incidents=n)
+                          for key, n in platforms.items()),
+                         key=lambda count: (-count.incidents, count.label)),
         organizations=_named_organizations(counts.organizations),
         response_by_severity=[
             SeverityResponse(severity=value, label=label, incidents=tally.pop("incidents"),

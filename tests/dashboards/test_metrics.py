@@ -369,3 +369,15 @@ def test_library_is_the_same_for_every_reader(world):
     by_team = library_metrics(team=world["team"])
     by_person = library_metrics(user=world["member"])
     assert by_team == by_person
+
+
+@pytest.mark.django_db
+def test_a_platform_or_severity_outside_the_choices_is_counted_without_a_crash(world):
+    """Rows written round the services (a shell, an import) may hold values the choices do
+    not know: the total and the platforms count them, the severity table has no row for one."""
+    odd = incident(world["other"], date(2026, 11, 3), "external")
+    Incident.objects.filter(pk=odd.pk).update(platform="myspace", severity="extreme")
+    metrics = library_metrics(team=world["team"])
+    assert metrics.incidents == 5
+    assert ("myspace", "myspace", 1) in [(p.key, p.label, p.incidents) for p in metrics.platforms]
+    assert sum(s.incidents for s in metrics.response_by_severity) == 4
