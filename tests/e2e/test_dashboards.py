@@ -180,3 +180,25 @@ def test_the_library_dashboard_draws_its_charts_without_console_errors(
         assert chart_drawn(page, f"chart-{name}")
     expect(page.get_by_text("Elsewhere's secret misstep")).to_have_count(0)
     assert errors == []
+
+
+def test_going_back_reloads_the_earlier_period_and_keeps_no_page_in_the_tabs_storage(
+        manager_page, incidents):
+    """htmx would keep copies of the pages it swapped in the tab's sessionStorage, private
+    numbers included, until the tab closes; with no such cache, Back loads the earlier
+    address from the server."""
+    page = manager_page
+    errors = console_errors(page)
+    page.goto(DASHBOARD)
+    page.get_by_role("button", name="12 months").click()
+    expect(page).to_have_url(f"{DASHBOARD}?period=12m")
+    expect(page.get_by_role("link", name="Our older slip")).to_be_visible()
+    assert page.evaluate("sessionStorage.getItem('htmx-history-cache')") is None
+
+    page.go_back()
+    expect(page).to_have_url(DASHBOARD)
+    expect(page.locator(".period-title")).to_contain_text("Last 90 days")
+    expect(page.get_by_role("link", name="Our older slip")).to_have_count(0)
+    assert chart_drawn(page, "chart-weeks")
+    assert page.evaluate("sessionStorage.getItem('htmx-history-cache')") is None
+    assert errors == []
