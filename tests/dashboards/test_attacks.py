@@ -138,3 +138,27 @@ def test_a_post_to_a_dashboard_is_405_whoever_owns_the_team(client, manager, oth
     assert response.status_code == 405
     assert response["Allow"] == "GET"
     assert response.content == b""
+
+
+# Another team's dashboard answers exactly as a team that does not exist: nothing in the
+# answer says that the slug is taken.
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["", "?period=12m", "?from=2026-13-01&to=x"])
+def test_another_teams_dashboard_answers_byte_for_byte_as_an_unknown_team(
+        client, manager, other_team, query):
+    import re
+    client.force_login(manager)
+    theirs = client.get(f"/teams/{other_team.slug}/dashboard/{query}")
+    unknown = client.get(f"/teams/no-such-team/dashboard/{query}")
+    csrf = re.compile(rb'value="[^"]{64}"|"X-CSRFToken": "[^"]+"')
+
+    def body(response):
+        return csrf.sub(b"", response.content.replace(other_team.slug.encode(), b"SLUG")
+                        .replace(b"no-such-team", b"SLUG"))
+
+    assert (theirs.status_code, unknown.status_code) == (404, 404)
+    assert body(theirs) == body(unknown)
+    assert other_team.name.encode() not in theirs.content
+    assert sorted(theirs.headers.items()) == sorted(unknown.headers.items())
