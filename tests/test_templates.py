@@ -11,7 +11,8 @@ TEMPLATE_DIRS = [Path(settings.BASE_DIR) / "templates"]
 def test_every_one_line_comment_closes_on_its_line():
     open_comments = [
         f"{path.relative_to(settings.BASE_DIR)}:{number}"
-        for folder in TEMPLATE_DIRS for path in sorted(folder.rglob("*.html"))
+        for folder in TEMPLATE_DIRS for path in sorted(folder.rglob("*"))
+        if path.suffix in (".html", ".txt")
         for number, line in enumerate(path.read_text().splitlines(), 1)
         if line.count("{#") > line.count("#}")
     ]
