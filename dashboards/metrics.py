@@ -37,7 +37,7 @@ from incidents.models import (
 )
 from learnings.models import ActionItem, Learning, LearningStatus, counted_links
 
-from .periods import Period
+from .periods import Period, monday_of
 
 TWO_PLACES = Decimal("0.01")
 RECENT = 5
@@ -241,8 +241,7 @@ def incidents_per_week(*, team: Team, period: Period) -> list[WeekCount]:
             .annotate(n=Count("pk")).order_by())
     weeks = {monday: {"own": 0, "external": 0} for monday in period.weeks()}
     for row in rows:
-        day = row["occurred_on"]
-        weeks[day - dt.timedelta(days=day.weekday())][row["origin"]] += row["n"]
+        weeks[monday_of(row["occurred_on"])][row["origin"]] += row["n"]
     return [WeekCount(week=monday, **counts) for monday, counts in weeks.items()]
 
 
@@ -384,9 +383,8 @@ def team_metrics(*, team: Team, period: Period) -> TeamMetrics:
 def team_has_history(*, team: Team) -> bool:
     """Whether the team has ever logged an incident or drawn a learning (archived ones
     included): a team with neither is new, and its dashboard says what to do first."""
-    learnings = Learning.objects.owned_by(team)
     return (Incident.objects.owned_by(team).exists()
-            or learnings.exists())
+            or Learning.objects.owned_by(team).exists())
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,6 +18,11 @@ LONGEST_DAYS = 3 * 366
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
+def monday_of(day: dt.date) -> dt.date:
+    """The Monday that starts the week of `day` (weeks run Monday to Sunday)."""
+    return day - dt.timedelta(days=day.weekday())
+
+
 class PeriodError(ValueError):
     """A query string's period that cannot be read; `errors` maps each parameter to why."""
 
@@ -45,7 +50,7 @@ class Period:
 
     def weeks(self) -> list[dt.date]:
         """The Monday of every Monday-start week that overlaps the period, in order."""
-        monday = self.start - dt.timedelta(days=self.start.weekday())
+        monday = monday_of(self.start)
         weeks = []
         while monday <= self.end:
             weeks.append(monday)

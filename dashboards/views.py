@@ -14,11 +14,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.text import capfirst
 from django.views.decorators.http import require_GET
 
 from accounts.current import current_membership, memberships_of
 from accounts.models import Membership
-from incidents.models import Origin
+from incidents.models import Incident, Origin
 from learnings.models import LearningStatus
 
 from . import metrics
@@ -27,8 +28,9 @@ from .periods import CUSTOM, Period, PeriodError, period_from
 # The named periods the selector offers, as buttons.
 PERIODS = (("30d", "30 days"), ("90d", "90 days"), ("12m", "12 months"))
 ORIGINS = ((Origin.OWN.value, "Own"), (Origin.EXTERNAL.value, "External"))
-MOVE_LABELS = {"acknowledged": "Acknowledged", "apologized": "Apologised",
-               "explained_fix": "Explained the fix", "asked_for_help": "Asked for help"}
+# The response moves as the incident form names them ("Apologised", "Explained the fix").
+MOVE_LABELS = {move: capfirst(Incident._meta.get_field(move).verbose_name)
+               for move in metrics.RESPONSE_MOVES}
 
 
 @functools.cache
@@ -52,51 +54,48 @@ def _dates(start: dt.date, end: dt.date) -> dict[str, str]:
 # Team dashboard
 
 
+def _origin_row(team, label: str, counts, **filters) -> dict:
+    """A table row and chart bar of own and external counts: its list address, and each
+    origin's."""
+    return {
+        "label": label, "own": counts.own, "external": counts.external, "total": counts.total,
+        "url": _address("incidents:incident-list", team=team.slug, **filters),
+        "urls": {origin: _address("incidents:incident-list", team=team.slug, origin=origin,
+                                  **filters) for origin, _ in ORIGINS},
+    }
+
+
+def _origin_chart(rows: list[dict], **options) -> dict:
+    """Own and external as two series over `rows`, each bar linking to its list."""
+    return {
+        "labels": [row["label"] for row in rows],
+        "datasets": [{"key": origin, "label": label, "data": [row[origin] for row in rows],
+                      "links": [row["urls"][origin] for row in rows]}
+                     for origin, label in ORIGINS],
+        **options,
+        "rows": rows,
+    }
+
+
 def _weeks_chart(numbers: metrics.TeamMetrics) -> dict:
     """Incidents per week, stacked own and external; each week's links clipped to the
     period (its first and last weeks may start before or end after it)."""
     team, period = numbers.team, numbers.period
-    rows = []
-    for week in numbers.incidents_per_week:
-        days = _dates(max(week.week, period.start), min(week.last_day, period.end))
-        rows.append({
-            "label": f"{week.week:%-d %b %Y}",
-            "own": week.own, "external": week.external, "total": week.total,
-            "url": _address("incidents:incident-list", team=team.slug, **days),
-            "urls": {origin: _address("incidents:incident-list", team=team.slug, origin=origin,
-                                      **days) for origin, _ in ORIGINS},
-        })
-    return {
-        "labels": [row["label"] for row in rows],
-        "datasets": [{"key": origin, "label": label,
-                      "data": [row[origin] for row in rows],
-                      "links": [row["urls"][origin] for row in rows]}
-                     for origin, label in ORIGINS],
-        "stacked": True,
-        "rows": rows,
-    }
+    return _origin_chart([
+        _origin_row(team, f"{week.week:%-d %b %Y}", week,
+                    **_dates(max(week.week, period.start), min(week.last_day, period.end)))
+        for week in numbers.incidents_per_week
+    ], stacked=True)
 
 
 def _causes_chart(numbers: metrics.TeamMetrics) -> dict:
     """Primary causes of the period's incidents, own and external side by side."""
     team, period = numbers.team, numbers.period
     days = _dates(period.start, period.end)
-    rows = [{
-        "label": cause.name, "own": cause.own, "external": cause.external, "total": cause.total,
-        "own_before": cause.own_before, "external_before": cause.external_before,
-        "url": _address("incidents:incident-list", team=team.slug, primary_cause=cause.slug,
-                        **days),
-        "urls": {origin: _address("incidents:incident-list", team=team.slug, origin=origin,
-                                  primary_cause=cause.slug, **days) for origin, _ in ORIGINS},
-    } for cause in numbers.causes]
-    return {
-        "labels": [row["label"] for row in rows],
-        "datasets": [{"key": origin, "label": label, "data": [row[origin] for row in rows],
-                      "links": [row["urls"][origin] for row in rows]}
-                     for origin, label in ORIGINS],
-        "horizontal": True,
-        "rows": rows,
-    }
+    rows = [{**_origin_row(team, cause.name, cause, primary_cause=cause.slug, **days),
+             "own_before": cause.own_before, "external_before": cause.external_before}
+            for cause in numbers.causes]
+    return _origin_chart(rows, horizontal=True)
 
 
 def _learning_cards(numbers: metrics.TeamMetrics) -> list[dict]:
@@ -220,20 +219,20 @@ def _percent(share) -> float | None:
 def _library_charts(numbers: metrics.LibraryMetrics) -> dict:
     library = "incidents:library"
     years = numbers.years
+    year_urls = {cause.slug: [_address(library, primary_cause=cause.slug,
+                                       **_dates(dt.date(year, 1, 1), dt.date(year, 12, 31)))
+                              for year in years]
+                 for cause in numbers.causes_by_year}
     causes_by_year = {
         "labels": [str(year) for year in years],
         "datasets": [{"key": cause.slug, "label": cause.name, "data": cause.per_year,
-                      "links": [_address(library, primary_cause=cause.slug,
-                                         **_dates(dt.date(year, 1, 1), dt.date(year, 12, 31)))
-                                for year in years]}
+                      "links": year_urls[cause.slug]}
                      for cause in numbers.causes_by_year],
         "stacked": True,
         "rows": [{"label": cause.name, "total": cause.total,
                   "url": _address(library, primary_cause=cause.slug),
-                  "cells": [{"count": count, "url": _address(
-                      library, primary_cause=cause.slug,
-                      **_dates(dt.date(year, 1, 1), dt.date(year, 12, 31)))}
-                      for year, count in zip(years, cause.per_year, strict=True)]}
+                  "cells": [{"count": count, "url": url} for count, url
+                            in zip(cause.per_year, year_urls[cause.slug], strict=True)]}
                  for cause in numbers.causes_by_year],
     }
 
