@@ -208,6 +208,8 @@ class Membership(PublicIdModel):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
     receives_digest = models.BooleanField(default=False)
+    # A week with nothing to report sends no digest at all, rather than a short note.
+    skip_quiet_weeks = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=django_timezone.now, editable=False)
 
     objects = MembershipQuerySet.as_manager()

@@ -460,3 +460,29 @@ def token_for_key(key: str) -> ApiToken | None:
         ).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+# The weekly digest, per membership
+
+
+@transaction.atomic
+def membership_update_digest(*, user: User, membership: Membership, receives_digest: bool,
+                             skip_quiet_weeks: bool) -> Membership:
+    """A person's own digest choices for one of their teams: whether to receive the weekly
+    digest, and whether a quiet week sends nothing rather than a short note."""
+    if membership.user_id != user.pk:
+        raise PermissionDenied("Only the member chooses their own digest.")
+    membership.receives_digest = receives_digest
+    membership.skip_quiet_weeks = skip_quiet_weeks
+    membership.save(update_fields=["receives_digest", "skip_quiet_weeks"])
+    return membership
+
+
+@transaction.atomic
+def membership_unsubscribe_digest(*, membership: Membership) -> Membership:
+    """The one-click unsubscribe of a digest email: the holder of the signed link stops
+    receiving this team's digest (nothing else changes, for them or anyone)."""
+    if membership.receives_digest:
+        membership.receives_digest = False
+        membership.save(update_fields=["receives_digest"])
+    return membership

@@ -155,19 +155,55 @@ STORAGES = {
 
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "common.cache.RedisCache",
-                          "LOCATION": REDIS_URL}}
+    # Short timeouts: with Redis down, a page waits a second at most for the cache, which
+    # then answers as empty (common.cache.RedisCache) instead of failing the request.
+    CACHES = {"default": {"BACKEND": "common.cache.RedisCache", "LOCATION": REDIS_URL,
+                          "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2}}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Celery (config/celery.py): Redis as broker, JSON only, no result backend. Without REDIS_URL
+# (the embedded default) tasks run in-process, at once.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = "UTC"
+CELERY_ENABLE_UTC = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A task cut off from the broker stops, and its message (acknowledged late) is delivered again.
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
+# The longest task: one team's digests. Past the soft limit it stops between two emails and
+# retries; the hard limit kills it.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=300)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=360)
+# A message not acknowledged within this many seconds goes to another worker: longer than the
+# hard limit and than the longest retry delay (DIGEST_RETRY_MAX_DELAY), so a task that is
+# running or waiting for its retry is never handed out twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=7200),
+    "socket_connect_timeout": 2, "socket_timeout": 5,
+}
+# Queueing from a web request: a few quick tries, then the caller logs the failure
+# (common.tasks.queue_on_commit); a page never waits long for a broker that is down.
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0,
+                                    "interval_step": 0.2, "interval_max": 0.5}
+
+# The weekly digest (dashboards/digests.py). A transient SMTP error retries the team's run
+# after DIGEST_RETRY_BASE_DELAY seconds, doubling each time up to DIGEST_RETRY_MAX_DELAY,
+# with jitter; after DIGEST_MAX_RETRIES the unsent emails are recorded as failed.
+DIGEST_MAX_RETRIES = env.int("DIGEST_MAX_RETRIES", default=6)
+DIGEST_RETRY_BASE_DELAY = env.float("DIGEST_RETRY_BASE_DELAY", default=60)
+DIGEST_RETRY_MAX_DELAY = env.float("DIGEST_RETRY_MAX_DELAY", default=1800)
+# A delivery claimed this long ago and still not sent belongs to a run that died: a later
+# run may take it (a live run holds a row lock on PostgreSQL, so it is never taken twice).
+DIGEST_CLAIM_STALE_SECONDS = env.int("DIGEST_CLAIM_STALE_SECONDS", default=600)
 
 if env("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
