@@ -47,8 +47,11 @@ def eager_tasks():
     celery_app.conf.task_always_eager = saved
 
 
-def _reset_broker_connections():
-    if celery_app._pool is not None:
+def _forget_broker_connections(*, close: bool) -> None:
+    """Make the app open its next connection afresh from broker_url. Only the closed port's
+    pool is closed: kombu keeps one pool per URL for the whole process, and the real
+    broker's must stay usable for the tests after this one."""
+    if close and celery_app._pool is not None:
         celery_app._pool.force_close_all()
     celery_app._pool = None
     celery_app.amqp._producer_pool = None
@@ -59,10 +62,10 @@ def broker_down():
     """The broker at a closed port, and tasks really queued (not run in the request)."""
     conf = celery_app.conf
     saved = conf.broker_url, conf.task_always_eager
-    _reset_broker_connections()
+    _forget_broker_connections(close=False)
     conf.broker_url, conf.task_always_eager = "redis://127.0.0.1:1/0", False
     yield
-    _reset_broker_connections()
+    _forget_broker_connections(close=True)
     conf.broker_url, conf.task_always_eager = saved
 
 
