@@ -62,7 +62,8 @@ def test_the_profile_lists_each_of_my_teams_with_my_digest_choices(client, membe
     assert " checked" in checkbox(section, f"digest-skip_quiet-{elsewhere}")
     # Another person's membership of the same team is not there.
     assert str(two_teams["manager"].public_id) not in html
-    assert "Sent Mondays at 09:00, Europe/London time." in section
+    assert ('Sent Mondays at 09:00, Europe/London time. <a href="/teams/comms/digest/">'
+            "Preview it</a>") in section
 
 
 def test_saving_changes_my_choices_for_each_team_and_says_so(client, member, two_teams):

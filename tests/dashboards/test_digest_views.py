@@ -124,6 +124,8 @@ def test_the_preview_shows_subject_recipients_the_sandboxed_email_and_its_plain_
     assert f'<dd id="digest-subject">{subject}</dd>' in html
     # Only the manager receives it (the factory's default for managers).
     assert "1 member of Comms receives it (not you" in html
+    size = round(len(srcdoc(html).replace('<base target="_blank">\n', "").encode()) / 1024)
+    assert f"<dd>{size} KB of HTML (an email stays under 100 KB)</dd>" in html
     frame = html[html.index("<iframe"):html.index(">", html.index("<iframe")) + 1]
     assert 'sandbox="allow-popups allow-popups-to-escape-sandbox"' in frame
     assert "allow-scripts" not in frame

@@ -133,3 +133,8 @@ def test_the_unsubscribe_link_asks_then_unsubscribes(page, team, member, shots):
     membership.refresh_from_db()
     assert membership.receives_digest is False
     look(page, shots, "unsubscribe-done")
+
+    page.goto(f"/digest/unsubscribe/{unsubscribe_token(membership)[:-3]}/")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "This unsubscribe link is not valid")
+    look(page, shots, "unsubscribe-invalid")
