@@ -2,7 +2,6 @@
 
 import datetime as dt
 import logging
-from datetime import timedelta
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -44,13 +43,14 @@ PREVIEW_PAGE = "dashboards/digest_preview.html"
 
 # "Email me this preview": at most this many an hour per person (each is a real email).
 PREVIEWS_PER_HOUR = 5
-PREVIEW_WINDOW = timedelta(hours=1)
+PREVIEW_WINDOW = dt.timedelta(hours=1)
 PREVIEW_SCOPE = "digest-preview"
 NOT_QUEUED = ("The preview could not be queued: the task queue is not answering. Nothing was "
               "sent; try again in a few minutes.")
 
 WEEK_NOT_A_DATE = "Give the week as its Monday, YYYY-MM-DD (e.g. 2026-11-16)."
-WEEK_NOT_MONDAY = "A week is named by its Monday: {day:%A %-d %B %Y} is a {day:%A}."
+WEEK_NOT_MONDAY = ("A week is named by its Monday: {day:%-d %B %Y} is a {day:%A}; that week's "
+                   "Monday is {monday:%-d %B %Y}.")
 WEEK_TOO_EARLY = "Misfire has digests from 1990 on: check the year."
 WEEK_IN_FUTURE = "That week has not started yet: the latest is this week so far ({monday})."
 
@@ -96,7 +96,7 @@ def _week_asked(value: str, *, latest_monday: dt.date) -> dt.date:
     except ValueError:
         raise WeekError(WEEK_NOT_A_DATE) from None
     if day.weekday() != 0:
-        raise WeekError(WEEK_NOT_MONDAY.format(day=day))
+        raise WeekError(WEEK_NOT_MONDAY.format(day=day, monday=monday_of(day)))
     if day < EARLIEST_DATE:
         raise WeekError(WEEK_TOO_EARLY)
     if day > latest_monday:
@@ -115,8 +115,7 @@ def _html_for_frame(html: str) -> str:
     return html.replace("<head>", '<head>\n<base target="_blank">', 1)
 
 
-def _preview_context(request: HttpRequest, membership: Membership, week: dt.date | None
-                     ) -> dict:
+def _preview_context(membership: Membership, week: dt.date | None) -> dict:
     team = membership.team
     now = timezone.now()
     latest, current = latest_week(team, now), current_week(team, now)
@@ -203,4 +202,4 @@ def digest_preview(request: HttpRequest, slug: str) -> HttpResponse:
             return _preview_refused(request, membership, asked, str(error))
     if request.method == "POST":
         return _email_preview(request, membership, monday)
-    return render(request, PREVIEW_PAGE, _preview_context(request, membership, monday))
+    return render(request, PREVIEW_PAGE, _preview_context(membership, monday))

@@ -186,7 +186,8 @@ def test_a_team_with_a_wednesday_digest_names_its_weeks_by_their_monday(client, 
 
 
 @pytest.mark.parametrize(("week", "message"), [
-    ("2026-11-17", "A week is named by its Monday: Tuesday 17 November 2026 is a Tuesday."),
+    ("2026-11-17", "A week is named by its Monday: 17 November 2026 is a Tuesday; that "
+                   "week's Monday is 16 November 2026."),
     ("2026-13-02", "Give the week as its Monday, YYYY-MM-DD (e.g. 2026-11-16)."),
     ("16/11/2026", "Give the week as its Monday, YYYY-MM-DD (e.g. 2026-11-16)."),
     ("2026-11-9", "Give the week as its Monday, YYYY-MM-DD (e.g. 2026-11-16)."),
@@ -293,7 +294,8 @@ def test_a_bad_week_posted_sends_nothing_and_says_why(client, team, member, mail
                                                       eager_tasks):
     response = login(client, member).post(PREVIEW, {"week": "2026-11-18"})
     assert response.status_code == 400
-    assert "Wednesday 18 November 2026 is a Wednesday." in response.content.decode()
+    assert ("18 November 2026 is a Wednesday; that week&#x27;s Monday is 16 November 2026."
+            in response.content.decode())
     assert mailoutbox == []
 
 

@@ -111,7 +111,8 @@ def test_the_preview_shows_the_email_in_its_sandboxed_frame(page, live_server, t
     page.get_by_label("Week starting on Monday").fill("2026-11-17")
     page.get_by_role("button", name="Show week").click()
     expect(page.locator("#id_week_error")).to_have_text(
-        "A week is named by its Monday: Tuesday 17 November 2026 is a Tuesday.")
+        "A week is named by its Monday: 17 November 2026 is a Tuesday; that week's Monday "
+        "is 16 November 2026.")
     look(page, shots, "digest-preview-error")
 
 
