@@ -31,8 +31,14 @@ class TeamSettingsForm(forms.ModelForm):
         model = Team
         fields = ["name", "timezone", "digest_weekday", "digest_hour"]
         labels = {"digest_weekday": "Digest day", "digest_hour": "Digest hour"}
-        help_texts = {"name": "Unique across Misfire: no other team may use it, whatever its "
-                              "capitals, spaces, punctuation or look-alike letters."}
+        help_texts = {
+            "name": "Unique across Misfire: no other team may use it, whatever its capitals, "
+                    "spaces, punctuation or look-alike letters.",
+            "digest_weekday": "The weekly digest goes out on this day and reports the seven "
+                              "days before it.",
+            "digest_hour": "It is sent at this hour, the team's local time (daylight saving "
+                           "included).",
+        }
 
 
 class ProfileForm(forms.ModelForm):
@@ -96,3 +102,32 @@ class TokenCreateForm(forms.Form):
         team = self.fields["team"]
         team.queryset = Team.objects.for_user(user).order_by("name")
         team.error_messages["invalid_choice"] = TOKEN_TEAM_REFUSED
+
+
+class DigestChoicesForm(forms.Form):
+    """A person's weekly digest choices: for each of their teams, whether to receive it and
+    whether a quiet week sends nothing. Only the memberships given (the person's own) have
+    fields; anything else posted is ignored."""
+
+    def __init__(self, *args, memberships, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.memberships = list(memberships)
+        for membership in self.memberships:
+            key = membership.public_id
+            self.fields[f"receives-{key}"] = forms.BooleanField(
+                label=f"Receive the {membership.team.name} digest", required=False,
+                initial=membership.receives_digest)
+            self.fields[f"skip_quiet-{key}"] = forms.BooleanField(
+                label=f"Skip quiet weeks of {membership.team.name}", required=False,
+                initial=membership.skip_quiet_weeks)
+
+    def rows(self):
+        """Each membership with its two fields, for the template."""
+        return [(membership, self[f"receives-{membership.public_id}"],
+                 self[f"skip_quiet-{membership.public_id}"]) for membership in self.memberships]
+
+    def choices(self):
+        """Each membership with what was chosen: (membership, receives, skip_quiet)."""
+        return [(membership, self.cleaned_data[f"receives-{membership.public_id}"],
+                 self.cleaned_data[f"skip_quiet-{membership.public_id}"])
+                for membership in self.memberships]

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from common.pages import apply_errors
 
 from . import services
-from .current import SESSION_KEY, current_membership, switch_team
+from .current import SESSION_KEY, current_membership, memberships_of, switch_team
 from .forms import (
+    DigestChoicesForm,
     InvitationSignupForm,
     MemberAddForm,
     MemberRoleForm,
@@ -296,15 +297,45 @@ def _tokens_context(request: HttpRequest, *, token_form: TokenCreateForm | None 
     }
 
 
+def _digest_form(request: HttpRequest, data=None) -> DigestChoicesForm:
+    """The person's digest choices, one pair per team: their own memberships only (the ones
+    the page's header has read already)."""
+    return DigestChoicesForm(data, memberships=memberships_of(request), prefix="digest")
+
+
+def _digest_save(request: HttpRequest) -> HttpResponse:
+    form = _digest_form(request, request.POST)
+    form.full_clean()  # two optional checkboxes per team: nothing can be refused
+    changed = [(membership, receives, skip_quiet)
+               for membership, receives, skip_quiet in form.choices()
+               if (membership.receives_digest, membership.skip_quiet_weeks)
+               != (receives, skip_quiet)]
+    for membership, receives, skip_quiet in changed:
+        services.membership_update_digest(user=request.user, membership=membership,
+                                          receives_digest=receives, skip_quiet_weeks=skip_quiet)
+    if changed:
+        messages.success(request, "Digest choices saved: " + "; ".join(
+            f"{membership.team.name}, "
+            + ("receive it" + (" except quiet weeks" if skip_quiet else "")
+               if receives else "not received")
+            for membership, receives, skip_quiet in changed) + ".")
+    else:
+        messages.info(request, "Your digest choices were already these: nothing changed.")
+    return redirect(reverse("accounts:profile") + "#digest")
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST" and request.POST.get("action") == "digest":
+        return _digest_save(request)
     form = ProfileForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
         services.user_update_profile(user=request.user, **form.cleaned_data)
         messages.success(request, "Profile saved.")
         return redirect("accounts:profile")
-    return render(request, PROFILE_PAGE, {"form": form, **_tokens_context(request)})
+    return render(request, PROFILE_PAGE, {"form": form, "digest_form": _digest_form(request),
+                                          **_tokens_context(request)})
 
 
 def _tokens_answer(request: HttpRequest, *, status: int = 200, **context) -> HttpResponse:
@@ -315,7 +346,8 @@ def _tokens_answer(request: HttpRequest, *, status: int = 200, **context) -> Htt
     if request.htmx:
         # 200 even for form errors, so that htmx swaps them in beside the fields.
         return render(request, TOKENS_SECTION, context)
-    return render(request, PROFILE_PAGE, {"form": ProfileForm(instance=request.user), **context},
+    return render(request, PROFILE_PAGE, {"form": ProfileForm(instance=request.user),
+                                          "digest_form": _digest_form(request), **context},
                   status=status)
 
 
