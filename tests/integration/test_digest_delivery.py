@@ -10,6 +10,8 @@ digest weekday, hour and time zone are set so that its digest is due now, in rea
 
 import datetime as dt
 import importlib
+import os
+import signal
 import time
 import zoneinfo
 from collections import Counter
@@ -212,16 +214,25 @@ def test_a_second_tick_a_repeated_task_and_a_manual_rerun_deliver_nothing_new(
 # (c) -----------------------------------------------------------------------------------------
 
 
-def _kill_mid_send(teams, smtp, start_worker):
-    """Start a one-process worker, tick, and SIGKILL the worker while the SMTP server holds
-    the conversation of team-b's second manager at RCPT (before any content): that email is
-    never delivered and its row stays claimed. Answers the worker, the held address and the
-    id of the task that was running."""
-    held = "team-b-manager2@example.com"
-    smtp.hold(held)
+HELD = "team-b-manager2@example.com"
+
+
+def _hold_a_send(teams, smtp, start_worker):
+    """Start a one-process worker and tick; answer once the SMTP server holds the conversation
+    of team-b's second manager at RCPT (before any content is sent)."""
+    smtp.hold(HELD)
     worker = start_worker(concurrency=1)
     assert queue_digests() == len(teams)
     assert smtp.wait_until_holding(DELIVERY_TIMEOUT), worker.tail()
+    return worker
+
+
+def _kill_mid_send(teams, smtp, start_worker):
+    """SIGKILL the worker, main process and pool child at once, while a send is held: that
+    email is never delivered and its row stays claimed. Answers the worker, the held address
+    and the id of the task that was running."""
+    held = HELD
+    worker = _hold_a_send(teams, smtp, start_worker)
     worker.kill()
     smtp.release()
     running = [task for task in worker.received() if task not in worker.succeeded()]
@@ -262,6 +273,28 @@ def test_a_worker_killed_mid_send_is_redelivered_by_the_broker_after_restart(
     assert message["Message-ID"] == held_row.message_id
     assert statuses() == Counter({DeliveryStatus.SENT: 9})
     assert first.process.returncode == -9
+
+
+def test_a_pool_process_killed_mid_send_has_its_task_requeued_at_once_by_its_worker(
+        teams, smtp, start_worker):
+    # The kernel's OOM killer takes the process running the task, not the worker: the worker
+    # sees it lost (reject_on_worker_lost) and puts the message back on the queue.
+    worker = _hold_a_send(teams, smtp, start_worker)
+    [child] = worker.pool_processes()
+    os.kill(child, signal.SIGKILL)
+    smtp.release()
+
+    wait_until(all_sent(smtp), timeout=DELIVERY_TIMEOUT, what="all nine digests sent",
+               detail=worker.tail)
+    worker.wait_for_successes(len(teams))
+    assert "WorkerLostError" in worker.log()
+    # Three tasks, one of them received twice: the one whose process was killed.
+    assert sorted(Counter(worker.received()).values()) == [1, 1, 2], worker.tail()
+    assert smtp.per_recipient() == Counter(dict.fromkeys(managers_of(teams), 1))
+    held_row = DigestDelivery.objects.get(user__email=HELD)
+    assert (held_row.status, held_row.attempts) == (DeliveryStatus.SENT, 1)
+    assert statuses() == Counter({DeliveryStatus.SENT: 9})
+    assert worker.process.poll() is None
 
 
 def test_a_later_tick_sends_the_rows_a_killed_worker_left_claimed_once(

@@ -141,6 +141,18 @@ class Worker:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signum)
 
+    def pool_processes(self) -> list[int]:
+        """The pids of the worker's pool children (the processes that run the tasks)."""
+        children = []
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                continue
+            if int(fields[1]) == self.process.pid:
+                children.append(int(stat.parent.name))
+        return children
+
     def kill(self) -> None:
         """SIGKILL the worker and its pool children at once: nothing is acknowledged,
         nothing is cleaned up."""
@@ -148,11 +160,12 @@ class Worker:
         self.process.wait(timeout=10)
 
     def stop(self) -> None:
-        """End the worker (politely, then not): no process of it outlives the test."""
+        """End the worker (at once, then by force): no process of it outlives the test."""
         if self.process is None:
             return
         if self.process.poll() is None:
-            self._signal_group(signal.SIGTERM)
+            # Cold shutdown: nothing of the test is left to finish.
+            self._signal_group(signal.SIGQUIT)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.process.wait(timeout=10)
         # The pool children too, whatever happened to the main process.
