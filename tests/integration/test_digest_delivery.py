@@ -30,7 +30,7 @@ from dashboards.models import DeliveryStatus, DigestDelivery
 from dashboards.schedule import due_week, period_start
 from dashboards.tasks import queue_digests, send_digest
 from incidents.models import RootCause
-from tests.factories import MembershipFactory, TeamFactory, UserFactory
+from tests.factories import IncidentFactory, MembershipFactory, TeamFactory, UserFactory
 
 from .smtp import SMTPServer
 from .worker import Worker, broker_is_empty, flush_broker, wait_until
@@ -41,6 +41,7 @@ MANAGERS = 3
 # Time zones far apart (one a half-hour zone), each team's digest due at its local hour now.
 ZONES = ["Europe/Paris", "America/New_York", "Asia/Kolkata", "Pacific/Auckland", "UTC"]
 DELIVERY_TIMEOUT = 30.0
+PRIVATE_TITLE = "Storm sale post went out"
 
 
 @pytest.fixture
@@ -88,16 +89,18 @@ def seed_taxonomy() -> None:
 def _due_now_zones(now: dt.datetime, count: int) -> list[str]:
     """Zones whose local day does not end within the next five minutes: the team's digest day
     stays today for the whole test."""
-    zones = [zone for zone in ZONES
-             if not (lambda local: local.hour == 23 and local.minute >= 55)(
-                 now.astimezone(zoneinfo.ZoneInfo(zone)))]
-    return zones[:count]
+    def late(local: dt.datetime) -> bool:
+        return local.hour == 23 and local.minute >= 55
+
+    return [zone for zone in ZONES
+            if not late(now.astimezone(zoneinfo.ZoneInfo(zone)))][:count]
 
 
 @pytest.fixture
 def teams(transactional_db):
     """Three teams whose digest is due now, each with three managers who receive it and a
-    member who does not."""
+    member who does not. Team A logged a private incident in the reported week; the others
+    had a quiet week."""
     seed_taxonomy()
     now = timezone.now()
     made = []
@@ -111,7 +114,11 @@ def teams(transactional_db):
                 email=f"{team.slug}-manager{number}@example.com"))
         MembershipFactory(team=team, role=Role.MEMBER,
                           user=UserFactory(email=f"{team.slug}-member@example.com"))
-        assert due_week(team, now) is not None
+        week = due_week(team, now)
+        assert week is not None
+        if index == 0:
+            IncidentFactory(team=team, visibility="team", occurred_on=week.start,
+                            title=PRIVATE_TITLE)
         made.append(team)
     assert len(made) == 3
     return made
@@ -175,6 +182,17 @@ def test_a_tick_for_three_teams_of_three_managers_delivers_nine_emails_once_each
         html = message.get_body(preferencelist=("html",)).get_content()
         assert f"{settings.SITE_URL}{unsubscribe}" in html
         assert row.team.name in message["Subject"]
+        text = message.get_body(preferencelist=("plain",)).get_content()
+        # Team A's week, its own private incident in it; a quiet week for the others, who
+        # never see team A's incident.
+        if row.team.slug == "team-a":
+            assert "YOUR INCIDENTS THIS WEEK" in text
+            assert PRIVATE_TITLE in text
+            assert PRIVATE_TITLE in html
+        else:
+            assert "A quiet week" in text
+            assert PRIVATE_TITLE not in text
+            assert PRIVATE_TITLE not in html
     # The member who does not receive the digest has neither an email nor a row.
     assert not smtp.to("team-a-member@example.com")
     assert worker.retries() == []
@@ -205,7 +223,9 @@ def test_a_second_tick_a_repeated_task_and_a_manual_rerun_deliver_nothing_new(
         assert f"{team.slug}: week of " in output
     assert output.count("sent 0, skipped 0, failed 0, already done 3") == 3
 
-    assert broker_is_empty(worker.env["REDIS_URL"])
+    # Every message acknowledged (the worker acks just after the task returns).
+    wait_until(lambda: broker_is_empty(worker.env["REDIS_URL"]), timeout=10,
+               what="the broker emptied", detail=worker.tail)
     assert smtp.per_recipient() == Counter(dict.fromkeys(managers_of(teams), 1))
     assert [(row.pk, row.status, row.attempts, row.message_id, row.sent_at) for row in rows()] \
         == [(row.pk, row.status, row.attempts, row.message_id, row.sent_at) for row in before]
@@ -342,6 +362,30 @@ def test_a_mail_server_refusing_for_a_while_gets_every_email_once_after_retries(
     assert any(row.attempts > 1 for row in deliveries)
     assert len(worker.retries()) == 6
     assert len(set(worker.succeeded())) == 3
+
+
+def test_a_mail_server_that_stays_down_has_the_week_recorded_failed_after_the_last_retry(
+        teams, smtp, start_worker):
+    smtp.refuse(connections=1000)
+    worker = start_worker(concurrency=2, DIGEST_MAX_RETRIES="2")
+    assert queue_digests() == 3
+    wait_until(lambda: DigestDelivery.objects.settled().count() == 9,
+               timeout=DELIVERY_TIMEOUT, what="nine deliveries settled", detail=worker.tail)
+    worker.wait_for_successes(3)
+
+    assert smtp.received == []
+    # Each team's run tried its first recipient three times (two retries), then gave up.
+    assert len(smtp.refused) == 9
+    assert len(worker.retries()) == 6
+    deliveries = rows()
+    assert {(row.status, row.error) for row in deliveries} == {
+        (DeliveryStatus.FAILED, "Gave up after retrying: 421 4.3.2 Service not available, "
+                                "try again later")}
+    assert sorted(row.attempts for row in deliveries) == [0] * 6 + [3] * 3
+    assert [row.user.email for row in deliveries if row.attempts == 3] == [
+        f"team-{letter}-manager1@example.com" for letter in "abc"]
+    # Failed is settled: the next tick does not start the week again.
+    assert queue_digests() == 0
 
 
 def test_a_permanent_refusal_records_that_delivery_failed_and_the_others_are_sent(
