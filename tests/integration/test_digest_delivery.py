@@ -11,6 +11,7 @@ digest weekday, hour and time zone are set so that its digest is due now, in rea
 import datetime as dt
 import importlib
 import os
+import re
 import signal
 import time
 import zoneinfo
@@ -362,6 +363,25 @@ def test_a_mail_server_refusing_for_a_while_gets_every_email_once_after_retries(
     assert any(row.attempts > 1 for row in deliveries)
     assert len(worker.retries()) == 6
     assert len(set(worker.succeeded())) == 3
+
+
+def test_a_mail_server_that_stalls_mid_conversation_times_out_and_the_email_is_retried(
+        teams, smtp, start_worker):
+    # The server never answers RCPT for one recipient: the send times out (EMAIL_TIMEOUT),
+    # counts as a transient failure, and the retry delivers it.
+    smtp.hold(HELD)
+    worker = start_worker(concurrency=2, EMAIL_TIMEOUT="2")
+    deliver_the_week(smtp, worker, teams)
+
+    assert smtp.per_recipient() == Counter(dict.fromkeys(managers_of(teams), 1))
+    by_email = {row.user.email: row for row in rows()}
+    held_row = by_email.pop(HELD)
+    assert (held_row.status, held_row.attempts, held_row.error) == (DeliveryStatus.SENT, 2, "")
+    assert [(row.status, row.attempts) for row in by_email.values()] == [
+        (DeliveryStatus.SENT, 1)] * 8
+    assert len(worker.retries()) == 1
+    assert re.findall(r"Digest of team-b for \S+ to (\S+) not sent: (.*)", worker.log()) == [
+        (HELD, "SMTPServerDisconnected: Connection unexpectedly closed: timed out")]
 
 
 def test_a_mail_server_that_stays_down_has_the_week_recorded_failed_after_the_last_retry(

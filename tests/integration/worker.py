@@ -50,12 +50,17 @@ def current_database_url() -> str:
     return f"postgres://{auth}{host}{port}/{quote(db['NAME'], safe='')}"
 
 
+# The Redis keys of the Celery broker (kombu's Redis transport): the default queue, the
+# messages delivered and not yet acknowledged, and kombu's own bookkeeping.
+BROKER_KEYS = ("celery", "unacked", "unacked_index", "unacked_mutex")
+
+
 def flush_broker(url: str) -> None:
-    """Empty the broker's Redis database: queued messages, unacknowledged ones and the rest
-    (the test's own Redis database, nothing shared)."""
+    """Empty the broker: queued messages and unacknowledged ones (the cache's keys in the same
+    Redis database are left alone)."""
     client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=5)
     try:
-        client.flushdb()
+        client.delete(*BROKER_KEYS, *client.scan_iter("_kombu.*"))
     finally:
         client.close()
 
