@@ -252,18 +252,17 @@ def _kill_mid_send(teams, smtp, start_worker):
     """SIGKILL the worker, main process and pool child at once, while a send is held: that
     email is never delivered and its row stays claimed. Answers the worker, the held address
     and the id of the task that was running."""
-    held = HELD
     worker = _hold_a_send(teams, smtp, start_worker)
     worker.kill()
     smtp.release()
     running = [task for task in worker.received() if task not in worker.succeeded()]
     assert len(running) == 1, worker.tail()
     # PostgreSQL rolls back the killed worker's transaction: the row is claimed, unlocked.
-    wait_until(lambda: claimed_and_unlocked(held), timeout=10,
+    wait_until(lambda: claimed_and_unlocked(HELD), timeout=10,
                what="the killed worker's transaction rolled back")
-    assert held not in smtp.per_recipient()
+    assert HELD not in smtp.per_recipient()
     assert smtp.per_recipient()["team-b-manager1@example.com"] == 1
-    return worker, held, running[0]
+    return worker, HELD, running[0]
 
 
 def claimed_and_unlocked(email: str) -> bool:
