@@ -210,6 +210,10 @@ if env("EMAIL_URL", default=""):
 else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = VAR_DIR / "mail"
+# Seconds an SMTP connection may wait on the server (Django's default: for ever). A server
+# that accepts and then stalls fails the send as a transient error, retried with backoff,
+# instead of holding a worker until the task's hard time limit kills it.
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=30)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Misfire <misfire@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -106,6 +106,9 @@ def _send_one(row_pk: int, digest: Digest, membership: Membership, connection,
         message = digest_message(digest, membership, message_id=row.message_id,
                                  connection=connection)
         try:
+            # One SMTP session for the whole run, opened by its first email (Django's backend
+            # would otherwise open and close one per email: a connection, EHLO and QUIT each).
+            connection.open()
             message.send()
         except (smtplib.SMTPException, OSError) as error:
             row.error = describe(error)
