@@ -13,8 +13,16 @@ def queue_now(task, *args, **kwargs) -> bool:
     raise: the caller's own work has been done and stays done)."""
     try:
         task.apply_async(args=args, kwargs=kwargs)
-    except (OperationalError, OSError):
+    except OperationalError:
         logger.exception("Could not queue %s%s: the task broker is unreachable.",
+                         task.name, args)
+        return False
+    except Exception:
+        # Without a broker (the embedded default) the task ran here and then, and failed: say
+        # so, rather than blame a broker there is none of.
+        if not task.app.conf.task_always_eager:
+            raise
+        logger.exception("%s%s failed (run in-process: no broker is configured).",
                          task.name, args)
         return False
     return True

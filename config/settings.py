@@ -198,12 +198,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0,
 # The weekly digest (dashboards/digests.py). A transient SMTP error retries the team's run
 # after DIGEST_RETRY_BASE_DELAY seconds, doubling each time up to DIGEST_RETRY_MAX_DELAY,
 # with jitter; after DIGEST_MAX_RETRIES the unsent emails are recorded as failed.
-DIGEST_MAX_RETRIES = env.int("DIGEST_MAX_RETRIES", default=6)
+DIGEST_MAX_RETRIES = env.int("DIGEST_MAX_RETRIES", default=10)
 DIGEST_RETRY_BASE_DELAY = env.float("DIGEST_RETRY_BASE_DELAY", default=60)
-DIGEST_RETRY_MAX_DELAY = env.float("DIGEST_RETRY_MAX_DELAY", default=1800)
-# A delivery claimed this long ago and still not sent belongs to a run that died: a later
-# run may take it (a live run holds a row lock on PostgreSQL, so it is never taken twice).
-DIGEST_CLAIM_STALE_SECONDS = env.int("DIGEST_CLAIM_STALE_SECONDS", default=600)
+DIGEST_RETRY_MAX_DELAY = env.float("DIGEST_RETRY_MAX_DELAY", default=3600)
 
 if env("EMAIL_URL", default=""):
     vars().update(env.email_url("EMAIL_URL"))
