@@ -194,7 +194,8 @@ def _overdue(team: Team) -> list[ActionItem]:
 
 
 def _causes(numbers: TeamMetrics) -> list[CauseWeek]:
-    """Each cause of the week or the week before (own and external together), most first."""
+    """Each cause of the week (own and external together) with its count the week before,
+    most first; a cause seen only the week before is not listed (the dashboard's causes)."""
     rows = [(cause.slug, cause.name, cause.total, cause.own_before + cause.external_before)
             for cause in numbers.causes]
     widest = max([max(now, before) for _, _, now, before in rows], default=0) or 1
