@@ -497,3 +497,38 @@ def test_rendering_each_members_email_takes_no_query(world, recipients,
     assert sorted(message.to[0] for message in messages) == sorted(
         membership.user.email for membership in memberships)
 
+
+
+@pytest.mark.django_db
+def test_a_week_of_many_new_learnings_still_lists_those_adopted(world, django_assert_num_queries):
+    for i in range(20):
+        learning(world["team"], f"Busy week {i:02d}", created=utc(2026, 11, 22, 12, i))
+    with django_assert_num_queries(BUILD_QUERIES):
+        digest = digest_build(team=world["team"], period=WEEK)
+    assert titles(digest.learnings_created) == ["Late Sunday learning"] + [
+        f"Busy week {i:02d}" for i in range(19, 10, -1)]
+    assert titles(digest.learnings_adopted) == ["Created and adopted", "Adopted this week"]
+    assert (digest.created_total, digest.adopted_total) == (24, 2)
+
+
+@pytest.mark.django_db
+def test_learnings_adopted_are_listed_by_adoption_newest_first(world):
+    learning(world["team"], "Made long ago, adopted on Sunday", created=utc(2026, 3, 1),
+             status="adopted", adopted_at=utc(2026, 11, 22, 15))
+    digest = digest_build(team=world["team"], period=WEEK)
+    assert titles(digest.learnings_adopted) == [
+        "Made long ago, adopted on Sunday", "Created and adopted", "Adopted this week"]
+
+
+@pytest.mark.django_db
+def test_a_team_name_with_markup_is_plain_in_the_subject_and_text_and_escaped_in_the_html(world):
+    team = world["quiet"]
+    team.name = "Tom & Jerry's <b>comms</b>"
+    team.save()
+    digest = digest_build(team=team, period=QUIET_WEEK)
+    message, text, html = render(digest, MembershipFactory(team=team, role=Role.MANAGER))
+    assert message.subject == ("Tom & Jerry's <b>comms</b> weekly digest, 2–8 November 2026: "
+                               "a quiet week")
+    assert text.startswith("Tom & Jerry's <b>comms</b> — weekly digest\n")
+    assert "<b>" not in html
+    assert "Tom &amp; Jerry's &lt;b&gt;comms&lt;/b&gt; weekly digest, 2–8 November" in html
