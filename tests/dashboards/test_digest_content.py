@@ -532,3 +532,20 @@ def test_a_team_name_with_markup_is_plain_in_the_subject_and_text_and_escaped_in
     assert text.startswith("Tom & Jerry's <b>comms</b> — weekly digest\n")
     assert "<b>" not in html
     assert "Tom &amp; Jerry's &lt;b&gt;comms&lt;/b&gt; weekly digest, 2–8 November" in html
+
+
+@pytest.mark.django_db
+def test_every_link_of_the_email_opens_a_page_for_its_recipient(email, world, client):
+    _, text, _ = email
+    client.force_login(world["ann"].user)
+    urls = sorted(set(re.findall(rf"{re.escape(SITE)}(/\S*)", text)))
+    assert len(urls) > 25
+    for url in urls:
+        path = url.split("#")[0]
+        assert client.get(path).status_code == 200, path
+    # The "2 more" link lists the two own incidents the email left out.
+    more = client.get("/incidents/?team=comms&origin=own&occurred_after=2026-11-16"
+                      "&occurred_before=2026-11-22").content.decode()
+    assert "Low 1" in more
+    assert "Low 2" in more
+    assert "Last week slip" not in more
