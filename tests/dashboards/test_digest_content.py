@@ -549,3 +549,19 @@ def test_every_link_of_the_email_opens_a_page_for_its_recipient(email, world, cl
     assert "Low 1" in more
     assert "Low 2" in more
     assert "Last week slip" not in more
+
+
+@pytest.mark.django_db
+def test_a_week_across_the_autumn_clock_change_counts_london_days(world):
+    # 19–25 October 2026 in London: BST (UTC+1) until 02:00 on Sunday 25, then GMT.
+    london = TeamFactory(name="London", slug="london", timezone="Europe/London")
+    learning(london, "Monday 00:30 BST", created=utc(2026, 10, 18, 23, 30))
+    learning(london, "Sunday 23:30 GMT", created=utc(2026, 10, 25, 23, 30))
+    learning(london, "Sunday before, 23:59 BST", created=utc(2026, 10, 18, 22, 59))
+    learning(london, "Monday after, 00:00 GMT", created=utc(2026, 10, 26, 0, 0))
+    shared(world["other"], "Shared at 00:30 BST on Monday", utc(2026, 10, 18, 23, 30))
+    shared(world["other"], "Shared at 23:59 BST the Sunday before", utc(2026, 10, 18, 22, 59))
+    digest = digest_build(team=london,
+                          period=Period(start=date(2026, 10, 19), end=date(2026, 10, 25)))
+    assert titles(digest.learnings_created) == ["Sunday 23:30 GMT", "Monday 00:30 BST"]
+    assert titles(digest.elsewhere) == ["Shared at 00:30 BST on Monday"]
