@@ -21,12 +21,15 @@ from django.db.models import (
     Case,
     Count,
     ExpressionWrapper,
+    F,
     IntegerField,
+    Q,
     QuerySet,
     Value,
     When,
     Window,
 )
+from django.db.models.functions import RowNumber
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.formats import date_format
@@ -177,15 +180,30 @@ def _own_incidents(team: Team, period: Period) -> list[Incident]:
 
 
 def _learnings(team: Team, period: Period) -> tuple[list[Learning], list[Learning]]:
-    """The team's learnings created in the week, and those adopted in it."""
+    """The team's learnings created in the week (newest first), and those adopted in it (most
+    recently adopted first), at most LISTED of each, in one query: each row is numbered within
+    its side, so a week of many new learnings cannot push the adopted ones out."""
     created, adopted = _dated("created_at", period), _dated("adopted_at", period)
-    rows = list(Learning.objects.owned_by(team).active().filter(created | adopted)
-                .select_related("owner")
-                .annotate(was_created=ExpressionWrapper(created, output_field=BooleanField()),
-                          was_adopted=ExpressionWrapper(adopted, output_field=BooleanField()))
-                .order_by("-created_at", "-pk")[:2 * LISTED])
-    return ([row for row in rows if row.was_created][:LISTED],
-            [row for row in rows if row.was_adopted][:LISTED])
+    was_created = ExpressionWrapper(created, output_field=BooleanField())
+    was_adopted = ExpressionWrapper(adopted, output_field=BooleanField())
+    rows = list(
+        Learning.objects.owned_by(team).active().filter(created | adopted)
+        .select_related("owner")
+        .annotate(
+            was_created=was_created, was_adopted=was_adopted,
+            created_rank=Window(RowNumber(), partition_by=[was_created],
+                                order_by=[F("created_at").desc(), F("pk").desc()]),
+            adopted_rank=Window(RowNumber(), partition_by=[was_adopted],
+                                order_by=[F("adopted_at").desc(nulls_last=True),
+                                          F("pk").desc()]),
+        )
+        # Each side's first LISTED (and the other side's, which the lists below drop).
+        .filter(Q(created_rank__lte=LISTED) | Q(adopted_rank__lte=LISTED))
+        .order_by("-created_at", "-pk")
+    )
+    newest_adopted = sorted((row for row in rows if row.was_adopted),
+                            key=lambda row: (row.adopted_at, row.pk), reverse=True)
+    return [row for row in rows if row.was_created][:LISTED], newest_adopted[:LISTED]
 
 
 def _overdue(team: Team) -> list[ActionItem]:
@@ -194,7 +212,8 @@ def _overdue(team: Team) -> list[ActionItem]:
 
 
 def _causes(numbers: TeamMetrics) -> list[CauseWeek]:
-    """Each cause of the week or the week before (own and external together), most first."""
+    """Each cause of the week (own and external together) with its count the week before,
+    most first; a cause seen only the week before is not listed (the dashboard's causes)."""
     rows = [(cause.slug, cause.name, cause.total, cause.own_before + cause.external_before)
             for cause in numbers.causes]
     widest = max([max(now, before) for _, _, now, before in rows], default=0) or 1
@@ -298,8 +317,10 @@ def digest_message(digest: Digest, membership: Membership, *, message_id: str,
     """One member's email: plain text and HTML (CSS inlined, no image, script or SVG), with
     RFC 8058 one-click unsubscribe headers."""
     context = digest_context(digest, membership)
+    # Plain text (the template turns autoescaping off); the HTML's preview line escapes it.
     subject = subject_prefix + " ".join(
         render_to_string("emails/digest_subject.txt", context).split())
+    context["subject"] = subject
     text = render_to_string("emails/digest.txt", context)
     html = INLINER.inline(render_to_string("emails/digest.html", context))
     message = EmailMultiAlternatives(

@@ -15,15 +15,19 @@ from django.utils import timezone
 
 from accounts.models import Team
 from dashboards import services
+from dashboards.periods import ISO_DATE
 from dashboards.schedule import latest_week, period_start, week_label, week_named
 
 
 def monday(text: str) -> dt.date:
     try:
+        # fromisoformat alone also takes 20261116 and 2026-W47-1.
+        if not ISO_DATE.fullmatch(text):
+            raise ValueError(text)
         day = dt.date.fromisoformat(text)
     except ValueError:
         raise CommandError(f"--week {text}: give a date as YYYY-MM-DD.") from None
-    if len(text) != 10 or day.weekday() != 0:
+    if day.weekday() != 0:
         raise CommandError(f"--week {text}: give the Monday that names the week, e.g. "
                            f"{day - dt.timedelta(days=day.weekday())}.")
     return day
