@@ -83,8 +83,20 @@ class Digest:
     learnings_adopted: list[Learning]
     overdue: list[ActionItem]
     causes: list[CauseWeek]
+    # The team's today when the digest was read: overdue items are those of this day.
+    today: dt.date | None = None
     # In a quiet week: one adopted learning of the team, or one library case, worth reading.
     pick: Learning | Incident | None = None
+
+    @property
+    def in_progress(self) -> bool:
+        """The week has not ended yet (a preview of this week so far)."""
+        return self.today is not None and self.period.end >= self.today
+
+    @property
+    def last_day_so_far(self) -> dt.date:
+        """The week's last day, or today while the week runs: pages refuse later days."""
+        return min(self.period.end, self.today) if self.today else self.period.end
 
     @property
     def period_start(self) -> dt.date:
@@ -246,7 +258,7 @@ def digest_build(*, team: Team, period: Period) -> Digest:
         elsewhere=elsewhere, elsewhere_total=elsewhere[0].total if elsewhere else 0,
         learnings_created=created, learnings_adopted=adopted,
         overdue=_overdue(team) if numbers.action_items["overdue"] else [],
-        causes=_causes(numbers),
+        causes=_causes(numbers), today=team.today(),
     )
     if digest.is_quiet:
         digest = Digest(**{**digest.__dict__, "pick": _pick(team)})
@@ -277,11 +289,11 @@ def absolute(path: str, **params) -> str:
 
 
 def _links(digest: Digest) -> dict[str, str]:
-    team, period = digest.team, digest.period
-    days = {"occurred_after": period.start.isoformat(), "occurred_before": period.end.isoformat()}
+    team, start, end = digest.team, digest.period.start, digest.last_day_so_far
+    days = {"occurred_after": start.isoformat(), "occurred_before": end.isoformat()}
     return {
         "dashboard": absolute(reverse("dashboards:team-dashboard", args=[team.slug]),
-                              **{"from": period.start.isoformat(), "to": period.end.isoformat()}),
+                              **{"from": start.isoformat(), "to": end.isoformat()}),
         "own_incidents": absolute(reverse("incidents:incident-list"), team=team.slug,
                                   origin=Origin.OWN, **days),
         "library": absolute(reverse("incidents:library"), sort="-created_at"),

@@ -332,7 +332,8 @@ def test_the_html_part_has_the_same_lists_and_the_bars_widths(email):
         "Other low frequent", "Other critical unrelated"]
     assert "All 7 in the library" in links
     assert html.count("one of your frequent causes") == 4
-    assert re.findall(r'<td [^>]*width="(\d+)%"', html) == ["100", "11", "22", "0", "22", "11"]
+    # A zero bar has no cell at all: mail clients draw a 0% cell a few pixels wide.
+    assert re.findall(r'<td [^>]*width="(\d+)%"', html) == ["100", "11", "22", "22", "11"]
     for figure in ("12", "7", "2", "1", "0.17"):
         assert re.search(rf'<span [^>]*>{re.escape(figure)}</span>', html)
     assert "Ann Owner · due 10 Nov 2026" in html
@@ -565,3 +566,27 @@ def test_a_week_across_the_autumn_clock_change_counts_london_days(world):
                           period=Period(start=date(2026, 10, 19), end=date(2026, 10, 25)))
     assert titles(digest.learnings_created) == ["Sunday 23:30 GMT", "Monday 00:30 BST"]
     assert titles(digest.elsewhere) == ["Shared at 00:30 BST on Monday"]
+
+
+@pytest.mark.django_db
+def test_a_week_not_yet_over_says_so_far_and_its_links_stop_at_today(world, client):
+    # Thursday 19 November in New York: the week of 16–22 November is being gathered.
+    with time_machine.travel(utc(2026, 11, 19, 17, 0), tick=False):
+        digest = digest_build(team=world["team"], period=WEEK)
+        message, text, html = render(digest, world["ann"])
+        client.force_login(world["ann"].user)
+        dashboard = re.search(rf"{re.escape(SITE)}(/teams/comms/dashboard/\S*)", text).group(1)
+        assert dashboard == "/teams/comms/dashboard/?from=2026-11-16&to=2026-11-19"
+        assert client.get(dashboard).status_code == 200
+    assert digest.in_progress is True
+    assert "16–22 November 2026 (so far: the week is not over)" in text
+    assert "16–22 November 2026 (so far)</h1>" in html
+    assert "occurred_before=2026-11-19" in text
+
+
+@pytest.mark.django_db
+def test_a_week_that_has_ended_is_not_so_far(digest, email):
+    _, text, html = email
+    assert digest.in_progress is False
+    assert "so far" not in text
+    assert "so far" not in html
