@@ -503,3 +503,10 @@ def test_a_signed_in_other_person_posting_someone_elses_link_unsubscribes_only_t
     assert Membership.objects.get(pk=subscribed["comms"].pk).receives_digest is False
     assert Membership.objects.get(pk=subscribed["manager"].pk).receives_digest is True
 
+
+
+@pytest.mark.django_db
+def test_the_team_dashboard_links_to_its_weekly_digest(client, team, viewer):
+    page = login(client, viewer).get("/teams/comms/dashboard/").content.decode()
+    assert f'<a href="{PREVIEW}">Weekly digest</a>' in page
+    assert client.get(PREVIEW).status_code == 200
