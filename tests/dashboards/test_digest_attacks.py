@@ -333,3 +333,18 @@ def test_another_teams_private_incidents_organisation_learnings_items_and_people
         assert shared.title in joined  # the pick: the library's case, not a private one
     for hidden in HIDDEN:
         assert hidden not in joined, hidden
+
+
+@pytest.mark.django_db
+def test_a_team_name_with_a_line_break_neither_breaks_nor_injects_a_header(team, member):
+    # The settings form keeps a line break posted inside the name (an <input> sends none).
+    Team = type(team)
+    Team.objects.filter(pk=team.pk).update(name="Comms\r\nBcc: evil@example.com")
+    team.refresh_from_db()
+    membership = Membership.objects.get(user=member, team=team)
+    digest = digest_build(team=team, period=week_named(team, dt.date(2026, 11, 9)))
+    message = digest_message(digest, membership, message_id="<x@misfire.test>").message()
+    assert message["List-Id"].startswith(
+        "Comms Bcc: evil@example.com weekly digest <comms.digest.")
+    assert message["Bcc"] is None
+    assert message.get_all("To") == ["member@example.com"]
