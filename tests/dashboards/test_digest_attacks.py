@@ -256,7 +256,12 @@ def test_the_deliveries_section_shows_no_other_teams_delivery_or_error(
     MembershipFactory(team=other_team, user=manager, role=Role.MEMBER)
     DigestDelivery.objects.create(team=other_team, user=manager, period_start=dt.date(2026, 11, 9),
                                   status="failed", error="outsider@example.com: 550 secret")
-    html = login(client, manager).get("/teams/comms/settings/").content.decode()
+    DigestDelivery.objects.create(team=team, user=manager, period_start=dt.date(2026, 11, 9),
+                                  status="failed", error="manager@example.com: 550 full")
+    response = login(client, manager).get("/accounts/teams/comms/settings/")
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert '<span class="delivery-error">manager@example.com: 550 full</span>' in html
     assert "outsider@example.com" not in html
     assert "550 secret" not in html
 
@@ -348,3 +353,19 @@ def test_a_team_name_with_a_line_break_neither_breaks_nor_injects_a_header(team,
         "Comms Bcc: evil@example.com weekly digest <comms.digest.")
     assert message["Bcc"] is None
     assert message.get_all("To") == ["member@example.com"]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("receiving_members", "says"), [
+    (0, "Europe/London time, to no one at the moment (no member receives it), and reports"),
+    (1, "Europe/London time, to the 1 member who receives it, and reports"),
+    (2, "Europe/London time, to the 2 members who receive it, and reports"),
+])
+def test_the_settings_say_who_receives_the_digest_even_when_no_one_does(
+        client, team, manager, member, receiving_members, says):
+    rows = Membership.objects.filter(team=team).order_by("pk")
+    for index, row in enumerate(rows):
+        row.receives_digest = index < receiving_members
+        row.save()
+    html = login(client, manager).get("/accounts/teams/comms/settings/").content.decode()
+    assert says in html
