@@ -13,6 +13,7 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from accounts.models import Membership, Role
+from config.celery import app as celery_app
 from dashboards.digests import digest_build, digest_message, unsubscribe_token
 from dashboards.models import DigestDelivery
 from dashboards.schedule import week_named
@@ -145,6 +146,29 @@ def test_an_anonymous_post_is_sent_to_sign_in_and_sends_nothing(client, team, ma
 @pytest.mark.parametrize("method", ["put", "delete", "patch", "options"])
 def test_the_preview_takes_get_and_post_only(client, team, member, method):
     assert getattr(login(client, member), method)(PREVIEW).status_code == 405
+
+
+@pytest.fixture
+def eager_tasks():
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = saved
+
+
+@pytest.mark.django_db
+def test_the_preview_limit_is_the_persons_across_teams_weeks_and_sessions(
+        client, team, member, other_team, mailoutbox, eager_tasks):
+    MembershipFactory(team=other_team, user=member, role=Role.VIEWER)
+    weeks = ["2026-11-09", "2026-11-02", "2026-11-16", "1990-01-01", "2026-11-09"]
+    for week in weeks:
+        assert login(Client(), member).post(PREVIEW, {"week": week}).status_code == 302
+    assert len(mailoutbox) == 5
+    for path, week in [(PREVIEW, "2026-10-26"), ("/teams/elsewhere/digest/", "2026-11-09")]:
+        response = login(Client(), member).post(path, {"week": week, "week ": week},
+                                                HTTP_X_FORWARDED_FOR="10.9.9.9")
+        assert response.status_code == 302
+    assert len(mailoutbox) == 5
 
 
 # ---------------------------------------------------------------------------------------------
