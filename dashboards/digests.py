@@ -342,7 +342,9 @@ def digest_message(digest: Digest, membership: Membership, *, message_id: str,
             "Message-ID": message_id,
             "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-            "List-Id": f"{digest.team.name} weekly digest <{digest.team.slug}.digest."
+            # The name on one line: a line break posted in it would make every email fail.
+            "List-Id": f"{' '.join(digest.team.name.split())} weekly digest "
+                       f"<{digest.team.slug}.digest."
                        f"{urlsplit(settings.SITE_URL).hostname or 'misfire.localhost'}>",
             "Auto-Submitted": "auto-generated",
             "X-Auto-Response-Suppress": "All",

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from accounts.models import Team
+from common.dates import EARLIEST_DATE
 from dashboards import services
 from dashboards.periods import ISO_DATE
 from dashboards.schedule import latest_week, period_start, week_label, week_named
@@ -30,6 +31,12 @@ def monday(text: str) -> dt.date:
     if day.weekday() != 0:
         raise CommandError(f"--week {text}: give the Monday that names the week, e.g. "
                            f"{day - dt.timedelta(days=day.weekday())}.")
+    if day < EARLIEST_DATE:
+        raise CommandError(f"--week {text}: Misfire has digests from 1990 on.")
+    # No team's today is later than this (UTC+14): a week from then has started nowhere (and
+    # a week at the calendar's end would overflow its dates).
+    if day > (timezone.now() + dt.timedelta(hours=14)).date():
+        raise CommandError(f"--week {text}: that week has not started yet.")
     return day
 
 
@@ -46,10 +53,12 @@ class Command(BaseCommand):
     def handle(self, *args, team=None, week=None, dry_run=False, **options):
         teams = Team.objects.order_by("slug")
         if team is not None:
-            teams = teams.filter(slug=team)
+            # No slug holds a NUL (PostgreSQL cannot even compare one).
+            teams = teams.filter(slug=team) if "\x00" not in team else teams.none()
             if not teams.exists():
                 raise CommandError(f"--team {team}: no team has this slug.")
-        named = monday(week) if week else None
+        # An empty --week (a script's unset variable) is refused, not read as "the latest".
+        named = monday(week) if week is not None else None
         now = timezone.now()
         unfinished = []
         for each in teams:
