@@ -4,6 +4,7 @@ import hmac
 import re
 import secrets
 import string
+import unicodedata
 from datetime import timedelta
 
 from django.contrib.auth.password_validation import validate_password
@@ -313,6 +314,10 @@ def team_update_settings(
     team.digest_weekday = digest_weekday
     team.digest_hour = digest_hour
     team.full_clean(exclude=["slug", "name_key"])
+    if any(unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp") for char in name):
+        # A line break would also end up in the digest's headers (List-Id).
+        raise ValidationError({"name": "A team name is one line of text, without line breaks "
+                                       "or invisible control characters."})
     key = team_name_key(name)
     if not key:
         raise ValidationError({"name": "A team name needs at least one letter or digit."})

@@ -445,6 +445,18 @@ def test_digest_schedule_out_of_range_is_rejected(team, manager, weekday, hour, 
     assert set(excinfo.value.message_dict) == {field}
 
 
+@pytest.mark.parametrize("name", ["Comms\nBcc: x@example.com", "Comms\r", "Co\u200bmms",
+                                  "Comms\u2028", "Comms\x00"])
+def test_a_team_name_with_a_line_break_or_control_character_is_refused(team, manager, name):
+    with pytest.raises(ValidationError) as refused:
+        team_update_settings(actor=manager, team=team, name=name, timezone="UTC",
+                             digest_weekday=0, digest_hour=9)
+    assert refused.value.message_dict == {"name": [
+        "A team name is one line of text, without line breaks or invisible control characters."]}
+    team.refresh_from_db()
+    assert team.name == "Comms"
+
+
 def test_blank_team_name_is_rejected(team, manager):
     with pytest.raises(ValidationError) as excinfo:
         team_update_settings(actor=manager, team=team, name="", timezone="UTC",
