@@ -79,6 +79,18 @@ def built_once(django_db_blocker) -> Iterator[None]:
 
 
 @pytest.fixture
+def eager_tasks():
+    """Celery tasks run in the caller, as in the embedded default (CI otherwise runs with a
+    real broker, and a test could not see what a task sent)."""
+    from config.celery import app as celery_app
+
+    saved = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = saved
+
+
+@pytest.fixture
 def postgres(db):
     require(connection.vendor == "postgresql",
             "it needs PostgreSQL: set DATABASE_URL=postgres://… (see README)")

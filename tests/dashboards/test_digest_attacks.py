@@ -13,7 +13,6 @@ from django.core.management import CommandError, call_command
 from django.test import Client
 
 from accounts.models import Membership, Role
-from config.celery import app as celery_app
 from dashboards.digests import digest_build, digest_message, unsubscribe_token
 from dashboards.models import DigestDelivery
 from dashboards.schedule import week_named
@@ -146,14 +145,6 @@ def test_an_anonymous_post_is_sent_to_sign_in_and_sends_nothing(client, team, ma
 @pytest.mark.parametrize("method", ["put", "delete", "patch", "options"])
 def test_the_preview_takes_get_and_post_only(client, team, member, method):
     assert getattr(login(client, member), method)(PREVIEW).status_code == 405
-
-
-@pytest.fixture
-def eager_tasks():
-    saved = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = saved
 
 
 @pytest.mark.django_db

@@ -38,15 +38,6 @@ def frozen_now():
         yield
 
 
-@pytest.fixture
-def eager_tasks():
-    """Tasks run in the request, as in the embedded default (CI runs with a real broker)."""
-    saved = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = saved
-
-
 def _forget_broker_connections(*, close: bool) -> None:
     """Make the app open its next connection afresh from broker_url. Only the closed port's
     pool is closed: kombu keeps one pool per URL for the whole process, and the real

@@ -13,7 +13,6 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import Membership
-from config.celery import app as celery_app
 from dashboards.digests import unsubscribe_token
 from tests.matrix import TEAMS, Cell, Row, cells, everyone, reads, run_cell
 
@@ -66,13 +65,8 @@ ROWS = [
 
 
 @pytest.fixture(autouse=True)
-def eager_tasks():
-    """The preview email is sent in the request (as in the embedded default), so that a cell
-    can see it in the outbox; CI otherwise runs with a real broker."""
-    saved = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = saved
+def _preview_emails_sent_in_the_request(eager_tasks):
+    """The preview email is sent in the request, so that a cell can see it in the outbox."""
 
 
 @pytest.mark.parametrize(("row", "target", "role"), cells(ROWS))
