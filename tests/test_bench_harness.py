@@ -3,14 +3,17 @@ floor lists the same incidents as the app's first page, and its scenarios resolv
 member can open."""
 
 import argparse
+import asyncio
 import csv
 import io
 import sys
+import tempfile
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.core.mail import EmailMessage, get_connection
 from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
@@ -33,10 +36,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 import api_floor  # noqa: E402
 import dashboards_floor  # noqa: E402
 import floor  # noqa: E402
-from harness import dashboard_scenarios, load, runner, scenarios, stats  # noqa: E402
+from harness import (  # noqa: E402
+    dashboard_scenarios,
+    digest_sides,
+    load,
+    runner,
+    scenarios,
+    smtp_sink,
+    stats,
+)
 
 from dashboards.metrics import library_metrics, team_metrics  # noqa: E402
 from dashboards.periods import Period  # noqa: E402
+from dashboards.services import digests_due  # noqa: E402
 from tests.dashboards import test_metrics as metrics_tests  # noqa: E402
 
 
@@ -290,3 +302,70 @@ def test_the_dashboards_floor_computes_every_number_of_the_selectors(world, post
     assert tokyo.repeat_causes == 2
     assert tokyo.action_items == {"open": 3, "overdue": 1, "done": 2}
     assert library["incidents"] == 4
+
+
+# ---------------------------------------------------------------------------------------------
+# The digest benchmark (bench/digest.py): its sink counts what arrives, and its "make every
+# team due" is what the tick's own selector then finds.
+
+
+def test_the_sink_tally_counts_duplicates_missing_and_a_wrong_message_id():
+    tally = smtp_sink.Tally()
+    tally.add(["A@example.com"], "<1@x>", 10.0)
+    tally.add(["a@example.com"], "<1@x>", 11.0)  # the same email again
+    tally.add(["b@example.com"], "<9@x>", 12.0)
+    tally.add(["stranger@example.com"], "<3@x>", 13.0)
+    summary = tally.summary()
+    assert (summary["received"], summary["first"], summary["last"]) == (4, 10.0, 13.0)
+    assert (summary["duplicates"], summary["repeated_message_ids"]) == (1, 1)
+    assert smtp_sink.check(summary, {"a@example.com": "<1@x>", "b@example.com": "<2@x>",
+                                     "c@example.com": "<4@x>"}) == {
+        "duplicates": 1, "missing": ["c@example.com"], "unexpected": ["stranger@example.com"],
+        "wrong_message_id": ["b@example.com"]}
+    tally.reset()
+    assert tally.count() == {"received": 0, "first": None, "last": None}
+
+
+def test_the_sink_process_receives_what_djangos_smtp_backend_sends():
+    sink = smtp_sink.SinkProcess(Path(tempfile.gettempdir()) / "test-smtp-sink.log")
+    try:
+        backend = get_connection("django.core.mail.backends.smtp.EmailBackend",
+                                 host="127.0.0.1", port=sink.port, timeout=10)
+        messages = [EmailMessage("Hi", "body", "from@example.com", [to],
+                                 headers={"Message-ID": f"<{n}@bench>"})
+                    for n, to in enumerate(["x@example.com", "y@example.com", "x@example.com"])]
+        assert backend.send_messages(messages) == 3
+        summary = sink.ask(cmd="tally")
+    finally:
+        sink.close()
+    assert summary["by_recipient"] == {"x@example.com": 2, "y@example.com": 1}
+    assert sorted(map(tuple, summary["pairs"])) == [
+        ("x@example.com", "<0@bench>"), ("x@example.com", "<2@bench>"),
+        ("y@example.com", "<1@bench>")]
+    assert summary["duplicates"] == 1
+
+
+def test_the_digest_benchmark_makes_the_teams_it_names_due_now_and_no_other(postgres):
+    teams = [TeamFactory(slug=f"due-{zone.split('/')[-1].lower()}", timezone=zone)
+             for zone in ("Pacific/Auckland", "America/Los_Angeles", "Asia/Kolkata")]
+    for team in teams:
+        MembershipFactory(team=team, role=Role.MANAGER)
+    digest_sides.set_due([teams[0].pk, teams[2].pk])
+    assert [team.pk for team, _ in digests_due(now=timezone.now())] == [teams[0].pk,
+                                                                        teams[2].pk]
+    digest_sides.set_due()
+    assert [team.pk for team, _ in digests_due(now=timezone.now())] == [t.pk for t in teams]
+    assert {team_id: [m.user.email for m in members] for team_id, members in
+            digest_sides.recipients_by_team().items()} == {
+        team.pk: [team.memberships.get().user.email] for team in teams}
+
+
+def test_the_sink_unfolds_a_long_message_id_before_counting_it():
+    tally = smtp_sink.Tally()
+    envelope = type("Envelope", (), {
+        "rcpt_tos": ["a@example.com"], "content": None,
+        "original_content": b"Message-ID:\r\n <123.digest.a-long-team-slug@misfire.example.com>"
+                            b"\r\nSubject: x\r\n\r\nbody\r\n"})()
+    asyncio.run(smtp_sink.Sink(tally).handle_DATA(None, None, envelope))
+    assert tally.summary()["pairs"] == [
+        ("a@example.com", "<123.digest.a-long-team-slug@misfire.example.com>")]
