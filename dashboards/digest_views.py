@@ -29,7 +29,7 @@ from .digests import (
     digest_build,
     digest_message,
     digest_recipients,
-    message_id_for,
+    new_message_id,
     unsubscribe_membership_id,
 )
 from .periods import ISO_DATE, Period, monday_of
@@ -122,7 +122,7 @@ def _preview_context(membership: Membership, week: dt.date | None) -> dict:
     period: Period = week_named(team, week) if week is not None else latest
     monday = period_start(period)
     digest = digest_build(team=team, period=period)
-    message = digest_message(digest, membership, message_id=message_id_for(team))
+    message = digest_message(digest, membership, message_id=new_message_id())
     html = next(content for content, mimetype in message.alternatives
                 if mimetype == "text/html")
     earlier, later = monday - WEEK, monday + WEEK

@@ -8,8 +8,8 @@ visibility), never another team's private data.
 """
 
 import datetime as dt
+import uuid
 from dataclasses import dataclass
-from email.utils import make_msgid
 from urllib.parse import urlencode, urlsplit
 
 import css_inline
@@ -316,10 +316,11 @@ def _links(digest: Digest) -> dict[str, str]:
     }
 
 
-def message_id_for(team: Team) -> str:
-    """A new Message-ID for one delivery, chosen when it is claimed."""
-    return make_msgid(idstring=f"digest.{team.slug}", domain=urlsplit(settings.SITE_URL).hostname
-                      or "misfire.localhost")
+def new_message_id() -> str:
+    """A new Message-ID for one delivery, chosen when it is claimed. Short, so that the header
+    fits on one line (a team's slug in it made some 80 characters, which mail writers fold)."""
+    domain = urlsplit(settings.SITE_URL).hostname or "misfire.localhost"
+    return f"<{uuid.uuid4().hex}@{domain}>"
 
 
 def digest_context(digest: Digest, membership: Membership) -> dict:

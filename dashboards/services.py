@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Team
 
-from .digests import Digest, digest_build, digest_message, digest_recipients, message_id_for
+from .digests import Digest, digest_build, digest_message, digest_recipients, new_message_id
 from .models import DeliveryStatus, DigestDelivery
 from .periods import Period
 from .schedule import due_week, period_start
@@ -81,7 +81,7 @@ class RunResult:
 def _claim(team: Team, start: dt.date, recipients: list[Membership]) -> None:
     DigestDelivery.objects.bulk_create(
         [DigestDelivery(team=team, user=membership.user, period_start=start,
-                        message_id=message_id_for(team))
+                        message_id=new_message_id())
          for membership in recipients],
         ignore_conflicts=True,
     )

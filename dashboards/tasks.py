@@ -19,7 +19,7 @@ from accounts.models import Membership, Team
 from common.tasks import queue_on_commit
 
 from . import services
-from .digests import digest_build, digest_message, message_id_for
+from .digests import digest_build, digest_message, new_message_id
 from .schedule import week_from
 
 logger = logging.getLogger(__name__)
@@ -77,6 +77,6 @@ def send_digest_preview(membership_id: int, first_day: str) -> bool:
         return False
     week = week_from(dt.date.fromisoformat(first_day))
     digest = digest_build(team=membership.team, period=week)
-    digest_message(digest, membership, message_id=message_id_for(membership.team),
+    digest_message(digest, membership, message_id=new_message_id(),
                    subject_prefix="[Preview] ").send()
     return True

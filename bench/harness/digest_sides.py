@@ -22,7 +22,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from accounts.models import Membership, Team
-from dashboards.digests import digest_build, digest_message, message_id_for
+from dashboards.digests import digest_build, digest_message, new_message_id
 from dashboards.models import DeliveryStatus, DigestDelivery
 from dashboards.schedule import due_week
 from dashboards.services import digest_send
@@ -187,7 +187,7 @@ class FloorSide:
                 continue
             digest = digest_build(team=team, period=week)
             for membership in recipients.get(team.pk, []):
-                digest_message(digest, membership, message_id=message_id_for(team),
+                digest_message(digest, membership, message_id=new_message_id(),
                                connection=backend).send()
             shape["quiet" if digest.is_quiet else "not quiet"] += 1
             shape["own incidents"] += bool(digest.own_total)

@@ -22,6 +22,7 @@ from dashboards.digests import (
     digest_build,
     digest_message,
     digest_recipients,
+    new_message_id,
 )
 from dashboards.periods import Period
 from incidents.models import Incident
@@ -590,3 +591,11 @@ def test_a_week_that_has_ended_is_not_so_far(digest, email):
     assert digest.in_progress is False
     assert "so far" not in text
     assert "so far" not in html
+
+
+@pytest.mark.django_db
+def test_the_message_id_header_fits_on_one_line(world, digest):
+    message_id = new_message_id()
+    raw = digest_message(digest, world["ann"], message_id=message_id).message().as_bytes()
+    assert f"\nMessage-ID: {message_id}\n".encode() in raw.replace(b"\r\n", b"\n")
+    assert message_id.endswith("@misfire.example.org>")
