@@ -8,6 +8,7 @@ import csv
 import io
 import sys
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -366,6 +367,9 @@ def test_the_sink_unfolds_a_long_message_id_before_counting_it():
         "rcpt_tos": ["a@example.com"], "content": None,
         "original_content": b"Message-ID:\r\n <123.digest.a-long-team-slug@misfire.example.com>"
                             b"\r\nSubject: x\r\n\r\nbody\r\n"})()
-    asyncio.run(smtp_sink.Sink(tally).handle_DATA(None, None, envelope))
+    # In a thread of its own: the browser tests' Playwright keeps an event loop running in
+    # this one for the rest of the session.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, smtp_sink.Sink(tally).handle_DATA(None, None, envelope)).result()
     assert tally.summary()["pairs"] == [
         ("a@example.com", "<123.digest.a-long-team-slug@misfire.example.com>")]
