@@ -348,11 +348,9 @@ def test_the_tick_waits_for_the_commit_before_queueing(
 
 
 @pytest.mark.django_db
-@pytest.mark.skipif(not celery_app.conf.task_always_eager,
-                    reason="tasks run in-process only in eager mode (no REDIS_URL); with a "
-                           "broker the integration tests run a worker")
 def test_in_eager_mode_a_tick_sends_the_due_teams_digests(
-        three_teams, django_capture_on_commit_callbacks):
+        three_teams, django_capture_on_commit_callbacks, eager_tasks):
+    # As in the embedded default (no REDIS_URL); with a broker, tests/integration runs a worker.
     with django_capture_on_commit_callbacks(execute=True):
         tasks.queue_digests()
     assert sorted(message.to[0] for message in mail.outbox) == [
