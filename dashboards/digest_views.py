@@ -32,7 +32,7 @@ from .digests import (
     new_message_id,
     unsubscribe_membership_id,
 )
-from .periods import ISO_DATE, Period, monday_of
+from .periods import Period, monday_of, read_iso_date
 from .schedule import WEEK, current_week, latest_week, period_start, week_label, week_named
 from .tasks import send_digest_preview
 
@@ -89,12 +89,9 @@ class WeekError(ValueError):
 
 def _week_asked(value: str, *, latest_monday: dt.date) -> dt.date:
     """The Monday `value` names, strictly: YYYY-MM-DD, a Monday, from 1990 to this week."""
-    if not ISO_DATE.fullmatch(value):
+    day = read_iso_date(value)
+    if day is None:
         raise WeekError(WEEK_NOT_A_DATE)
-    try:
-        day = dt.date.fromisoformat(value)
-    except ValueError:
-        raise WeekError(WEEK_NOT_A_DATE) from None
     if day.weekday() != 0:
         raise WeekError(WEEK_NOT_MONDAY.format(day=day, monday=monday_of(day)))
     if day < EARLIEST_DATE:

@@ -18,6 +18,17 @@ LONGEST_DAYS = 3 * 366
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 
 
+def read_iso_date(text: str) -> dt.date | None:
+    """`text` as a date if it is written YYYY-MM-DD and is a real day, else None
+    (`fromisoformat` alone also takes 20261101 and 2026-W47-7)."""
+    if not ISO_DATE.fullmatch(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def monday_of(day: dt.date) -> dt.date:
     """The Monday that starts the week of `day` (weeks run Monday to Sunday)."""
     return day - dt.timedelta(days=day.weekday())
@@ -94,14 +105,11 @@ def period_from(params: Mapping[str, str], *, today: dt.date) -> Period:
         if not text:
             errors[key] = f"Give {key} as well, as YYYY-MM-DD."
             continue
-        try:
-            # fromisoformat alone also takes 20261101 and 2026-W47-7.
-            if not ISO_DATE.fullmatch(text):
-                raise ValueError(text)
-            dates[key] = dt.date.fromisoformat(text)
-        except ValueError:
+        day = read_iso_date(text)
+        if day is None:
             errors[key] = "Enter a date as YYYY-MM-DD."
             continue
+        dates[key] = day
         if dates[key] < EARLIEST_DATE:
             errors[key] = "Misfire counts from 1990 on: check the year."
         elif dates[key] > today:

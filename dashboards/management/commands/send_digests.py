@@ -16,18 +16,14 @@ from django.utils import timezone
 from accounts.models import Team
 from common.dates import EARLIEST_DATE
 from dashboards import services
-from dashboards.periods import ISO_DATE
+from dashboards.periods import read_iso_date
 from dashboards.schedule import latest_week, period_start, week_label, week_named
 
 
 def monday(text: str) -> dt.date:
-    try:
-        # fromisoformat alone also takes 20261116 and 2026-W47-1.
-        if not ISO_DATE.fullmatch(text):
-            raise ValueError(text)
-        day = dt.date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"--week {text}: give a date as YYYY-MM-DD.") from None
+    day = read_iso_date(text)
+    if day is None:
+        raise CommandError(f"--week {text}: give a date as YYYY-MM-DD.")
     if day.weekday() != 0:
         raise CommandError(f"--week {text}: give the Monday that names the week, e.g. "
                            f"{day - dt.timedelta(days=day.weekday())}.")
